@@ -3,6 +3,7 @@ module github.com/alkdev/alkhub
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/bahlo/generic-list-go v0.2.0 // indirect
 	github.com/buger/jsonparser v1.1.2 // indirect
 	github.com/dominikbraun/graph v0.23.0 // indirect
