@@ -97,6 +97,9 @@ func CompileSchema(raw json.RawMessage, context string) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", context, err)
 	}
+	if isUnknownDoc(doc) {
+		return &Schema{raw: raw, doc: doc, unknown: true}, nil
+	}
 	compact, hash, err := schemaKey(raw)
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", context, err)
@@ -187,7 +190,7 @@ func (refusingLoader) Load(url string) (any, error) {
 // failure message is "not a valid JSON Schema for <context>: <reason>".
 func CheckSchema(raw json.RawMessage, context string) error {
 	doc, err := parseSchemaDoc(raw)
-	if err == nil {
+	if err == nil && !isUnknownDoc(doc) {
 		var compact json.RawMessage
 		var hash string
 		compact, hash, err = schemaKey(raw)
