@@ -8,8 +8,8 @@
 // A task is a TaskInput: an id, a name, prerequisite ids and optional labels
 // (Scope, Risk, Impact, Level, Priority, Status) plus free metadata. Optional
 // fields are Opt values that keep absent, null and set apart, so a parsed
-// record serialises back as it was written. Labels map to numbers (scope to
-// cost and tokens, risk to success probability, impact to weight); an
+// record serialises back as it was written. Labels map to numbers: scope to
+// cost and tokens, risk to success probability, impact to weight. An
 // unassessed or invalid label resolves to scope narrow, risk medium and
 // impact isolated (see ResolveDefaults).
 //

@@ -47,7 +47,7 @@ type MissingDependency struct {
 
 // ParseTaskFile reads and parses one task file (see ParseFrontmatter). A
 // read failure is returned wrapped, so errors.Is(err, fs.ErrNotExist) holds
-// for a missing file; a frontmatter problem is an *InvalidInputError
+// for a missing file. A frontmatter problem is an *InvalidInputError,
 // wrapped with the path of the file.
 func ParseTaskFile(path string, opts ...ParseOption) (TaskInput, error) {
 	data, err := os.ReadFile(path)
@@ -186,7 +186,7 @@ func loadTree(t taskTree, opts []ParseOption) (*TaskSet, error) {
 // wrong instead of skipping it. A .md file without frontmatter is skipped
 // without an error (README files are common). A file that fails to parse,
 // cannot be read, or repeats an id that was already loaded
-// ("Duplicate task ID: <id>") becomes a FileError; for a parse failure the
+// ("Duplicate task ID: <id>") becomes a FileError. For a parse failure the
 // message is the *InvalidInputError text, which names the field. Only
 // errors on dir itself are returned, such as a missing directory
 // (errors.Is(err, fs.ErrNotExist)). Paths are dir joined with the path of
@@ -202,10 +202,10 @@ func LoadTaskFS(fsys fs.FS, root string, opts ...ParseOption) (*TaskSet, error) 
 }
 
 // MissingDependencies reports, for each task in input order, the ids in its
-// DependsOn (in list order, repeats removed) that are not ids of tasks; a
+// DependsOn (in list order, repeats removed) that are not ids of tasks. A
 // task's own id does not count as missing. Tasks without missing ids are
-// left out; the result is never nil. FromTasks would turn these ids into
-// nodes of their own.
+// left out, and the result is never nil. FromTasks would turn these ids
+// into nodes of their own.
 func MissingDependencies(tasks []TaskInput) []MissingDependency {
 	known := make(map[string]bool, len(tasks))
 	for _, t := range tasks {

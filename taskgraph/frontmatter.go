@@ -35,10 +35,11 @@ func parseOptions(opts []ParseOption) parseConfig {
 // the body after it. ok is false when s has no frontmatter block.
 //
 // A leading byte order mark is dropped. The first line must start with
-// optional spaces or tabs and exactly three dashes; the rest of that line is
-// ignored. The block ends at the first later line that starts, at column 0,
-// with three dashes not followed by a fourth (the rest of that line is
-// dropped); it may also end right after the opening line. data is the text
+// optional spaces or tabs and exactly three dashes, and the rest of that
+// line is ignored. The block ends at the first later line that starts, at
+// column 0, with three dashes not followed by a fourth, and the rest of
+// that line is dropped. The closing line may follow the opening line
+// directly. data is the text
 // between the two lines without the final newline; content is everything
 // after the closing line. A "---" in the body (a horizontal rule) stays in
 // content, and "\r" of CRLF line ends stays at the end of data lines.
@@ -106,7 +107,7 @@ func isDelimiter(s string, p int) bool {
 //     "Expected required property";
 //   - each present key in schema order (see TaskInput): "Expected string",
 //     "Expected array" (also for a null tags) or, for labels and free-text
-//     fields that are neither null nor valid, "Expected union value"; list
+//     fields that are neither null nor valid, "Expected union value". List
 //     elements are reported as "dependsOn/<i>" or "tags/<i>".
 //
 // depends_on is read as dependsOn unless dependsOn is present too. Unknown

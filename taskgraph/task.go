@@ -112,7 +112,7 @@ func (p NodePatch) apply(a NodeAttrs) NodeAttrs {
 
 // EdgeAttrs are the attributes of a dependency. QualityRetention is the
 // share of an upstream failure that does not carry over to the dependent
-// (see EffectiveProbability); nil means "not set", and analyses then use
+// (see EffectiveProbability). A nil value means "not set", so analyses use
 // their default. Edges created by this package always carry a value.
 type EdgeAttrs struct {
 	QualityRetention *float64 `json:"qualityRetention,omitempty"`
