@@ -220,6 +220,25 @@ func Parse(data []byte, dev bool) (*Config, error) {
 	return c, c.finish()
 }
 
+// Finish fills derived defaults and validates; call it again after
+// changing fields of a loaded configuration. Emptied derived fields
+// (SQLitePath, AdminKeyFile) are derived again from DataDir.
+func (c *Config) Finish() error { return c.finish() }
+
+// SetAddr sets the listener from "host:port".
+func (c *Config) SetAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid address %q: %w", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("invalid port in address %q", addr)
+	}
+	c.Server.Host, c.Server.Port = host, p
+	return nil
+}
+
 // finish fills derived defaults and validates.
 func (c *Config) finish() error {
 	if c.Storage.SQLitePath == "" {
