@@ -155,9 +155,13 @@ func (p *tomlParser) parseMultilineString(quote byte) (string, error) {
 		c := p.src[p.pos]
 		switch {
 		case escapes && c == '\\' && p.isLineEndingBackslash():
+			// A backslash at the end of a line trims all whitespace and
+			// newlines up to the next other character. A '#' after them is
+			// content, not a comment.
 			p.pos++
-			if err := p.skipBlank(); err != nil {
-				return "", err
+			p.skipSpace()
+			for p.skipNewline() {
+				p.skipSpace()
 			}
 		case escapes && c == '\\':
 			if err := p.parseEscape(&b); err != nil {
