@@ -173,25 +173,25 @@ type sourceResult struct {
 	nodes  []int32
 	deltas []float64
 	ready  chan struct{}
-	free   chan struct{}
 }
 
 // betweennessParallel spreads the sources over workers and adds their
-// contributions to scores in source order. Results pass through a ring of
-// slots: source s uses slot s % len(slots), and a worker waits until the
-// previous user of its slot has been added. The goroutines end before it
-// returns.
+// contributions to scores in source order. A worker needs a token to take
+// the next source, and a token comes back only when a source has been
+// added, so fewer than len(slots) sources are ever taken but not yet added.
+// Source s can therefore use slot s % len(slots) without meeting another
+// source there. The goroutines end before it returns.
 func (g *TaskGraph) betweennessParallel(workers int, predStart []int32, scores []float64) {
 	n := len(g.ids)
 	slots := make([]sourceResult, 4*workers)
+	tokens := make(chan struct{}, len(slots))
 	for i := range slots {
 		slots[i] = sourceResult{
 			nodes:  make([]int32, 0, n),
 			deltas: make([]float64, 0, n),
 			ready:  make(chan struct{}, 1),
-			free:   make(chan struct{}, 1),
 		}
-		slots[i].free <- struct{}{}
+		tokens <- struct{}{}
 	}
 
 	var next atomic.Int32
@@ -200,13 +200,13 @@ func (g *TaskGraph) betweennessParallel(workers int, predStart []int32, scores [
 		wg.Go(func() {
 			b := newBrandes(g, predStart)
 			for {
+				<-tokens
 				s := next.Add(1) - 1
 				if int(s) >= n {
 					return
 				}
 				b.run(s)
 				slot := &slots[int(s)%len(slots)]
-				<-slot.free
 				slot.nodes = append(slot.nodes[:0], b.queue[1:]...)
 				slot.deltas = slot.deltas[:0]
 				for _, w := range slot.nodes {
@@ -224,7 +224,7 @@ func (g *TaskGraph) betweennessParallel(workers int, predStart []int32, scores [
 		for i, w := range slot.nodes {
 			scores[w] += slot.deltas[i]
 		}
-		slot.free <- struct{}{}
+		tokens <- struct{}{}
 	}
 	wg.Wait()
 }
