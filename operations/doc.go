@@ -36,7 +36,7 @@
 //
 // # Call protocol
 //
-// Callers publish call.requested on a pubsub bus and servers answer with
+// Callers publish call.requested on a pubsub bus and servers reply with
 // call.responded, call.completed (end of a stream) or call.error; either
 // side cancels with call.aborted. All call events use id "" and correlate by
 // payload.requestId. [PendingRequestMap] is the caller side (it implements
@@ -49,10 +49,10 @@
 //     lets the handler context end with context.DeadlineExceeded instead of
 //     cancelling it, because the caller's timer and the handler's deadline
 //     fire at the same moment.
-//   - Server.Handle starts serving and returns at once; answers are published
+//   - Server.Handle starts serving and returns at once; responses are published
 //     on the server's bus.
 //   - The caller's listener subscription uses pubsub.OverflowBlock, so a slow
-//     dispatcher delays publishers instead of losing answers.
+//     dispatcher delays publishers instead of losing responses.
 //   - SchemaOf reflects on every call instead of caching per type, because a
 //     cache would be package-level state; the typed helpers call it once per
 //     operation.

@@ -12,10 +12,10 @@ import (
 // bus and without access checks: the outer operation is the gate.
 //
 // An Env is a live view of the registry, cheap to build per request; it
-// shows operations registered after it was built. Queries and mutations of
-// the allowed namespaces (all when no allow-list is set) are visible to
-// Call, Func, Names, Namespaces and Has; subscriptions are reachable only
-// through Subscribe.
+// shows operations registered after it was built. Call, Func, Names,
+// Namespaces and Has see the queries and mutations of the allowed
+// namespaces (all namespaces when no allow-list is set). Subscriptions are
+// reachable only through Subscribe.
 type Env struct {
 	registry *Registry
 	base     *OperationContext

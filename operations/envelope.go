@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -27,7 +28,7 @@ type ResponseEnvelope struct {
 	// envelope decoded from JSON holds the verbatim json.RawMessage, which is
 	// re-encoded byte for byte; Unwrap decodes it.
 	Data any
-	// Meta says where the data came from: *LocalMeta, *HTTPMeta or *MCPMeta.
+	// Meta records where the data came from: *LocalMeta, *HTTPMeta or *MCPMeta.
 	Meta ResponseMeta
 }
 
@@ -83,9 +84,10 @@ func (*MCPMeta) isResponseMeta()   {}
 // MarshalJSON writes "source" first, then the fields.
 func (m *LocalMeta) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		Source string `json:"source"`
-		LocalMeta
-	}{SourceLocal, *m})
+		Source      string `json:"source"`
+		OperationID string `json:"operationId"`
+		Timestamp   int64  `json:"timestamp"`
+	}{SourceLocal, m.OperationID, m.Timestamp})
 }
 
 // MarshalJSON writes "source" first, then the fields.
@@ -142,6 +144,15 @@ func (e *ResponseEnvelope) MarshalJSON() ([]byte, error) {
 		return nil, fmt.Errorf("encoding response envelope data: %w", err)
 	}
 	buf.WriteString(`,"meta":`)
+	if lm, ok := e.Meta.(*LocalMeta); ok && plainJSONString(lm.OperationID) {
+		// Fast path for the most common meta: no reflection, no re-scan.
+		buf.WriteString(`{"source":"local","operationId":"`)
+		buf.WriteString(lm.OperationID)
+		buf.WriteString(`","timestamp":`)
+		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), lm.Timestamp, 10))
+		buf.WriteString(`}}`)
+		return buf.Bytes(), nil
+	}
 	meta, err := json.Marshal(e.Meta)
 	if err != nil {
 		return nil, fmt.Errorf("encoding response envelope meta: %w", err)
@@ -151,8 +162,20 @@ func (e *ResponseEnvelope) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeJSONValue appends v's JSON without HTML escaping; raw JSON is
-// appended verbatim and nil as null.
+// plainJSONString reports whether s can be written between quotes as is:
+// printable ASCII without quote, backslash or HTML-sensitive characters.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// writeJSONValue appends v's JSON; raw JSON is appended verbatim and nil as
+// null.
 func writeJSONValue(buf *bytes.Buffer, v any) error {
 	switch v := v.(type) {
 	case nil:
@@ -169,12 +192,11 @@ func writeJSONValue(buf *bytes.Buffer, v any) error {
 		buf.Write(v)
 		return nil
 	}
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := json.Marshal(v)
+	if err != nil {
 		return err
 	}
-	buf.Truncate(buf.Len() - 1) // Encode appends a newline
+	buf.Write(b)
 	return nil
 }
 

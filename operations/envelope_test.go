@@ -342,3 +342,18 @@ func TestPayloadSchemasCompile(t *testing.T) {
 		t.Error("spec with a bad name accepted")
 	}
 }
+
+func TestLocalEnvelopeEscapedOperationID(t *testing.T) {
+	env := LocalEnvelope("x", `odd "id" <&>`)
+	b, err := env.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back ResponseEnvelope
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("decoding %s: %v", b, err)
+	}
+	if got := back.Meta.(*LocalMeta).OperationID; got != `odd "id" <&>` {
+		t.Errorf("operationId = %q", got)
+	}
+}

@@ -72,7 +72,7 @@ func Example_serve() {
 	}
 	defer caller.Close()
 
-	// Serve subscribes in its own goroutine; retry until it answers.
+	// Serve subscribes in its own goroutine; retry until it responds.
 	for {
 		callCtx, cancel := context.WithTimeout(context.Background(), 20e6)
 		env, err := caller.Call(callCtx, "demo.greet", greetIn{Name: "Grace"}, operations.CallOptions{})

@@ -24,7 +24,7 @@ const warnInterval = time.Minute
 // (ACCESS_DENIED); fail if ctx is already done (ABORTED or TIMEOUT); validate
 // the input (VALIDATION_ERROR with []ValueError details); run the handler,
 // mapping its error with MapError and a panic with MapPanic; wrap a plain
-// result into a local envelope; check the output as the output mode says.
+// result into a local envelope; check the output as the output mode requires.
 func (r *Registry) Execute(ctx context.Context, id string, input any, oc *OperationContext) (
 	*ResponseEnvelope, error) {
 	e, raw, oc, err := r.begin(ctx, id, input, oc, TypeQuery)

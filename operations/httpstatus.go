@@ -3,7 +3,7 @@ package operations
 import "net/http"
 
 // StatusClientClosedRequest is the non-standard status 499 used for ABORTED:
-// the client went away or cancelled before an answer.
+// the client went away or cancelled before a response.
 const StatusClientClosedRequest = 499
 
 // HTTPStatus returns the HTTP status for an error code. It is the only

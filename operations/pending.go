@@ -95,7 +95,7 @@ type callResult struct {
 	err error
 }
 
-// NewPendingRequestMap subscribes to the answer events on ps and starts the
+// NewPendingRequestMap subscribes to the response events on ps and starts the
 // dispatch goroutine, which Close stops.
 func NewPendingRequestMap(ps *pubsub.PubSub, opts ...PendingOption) (*PendingRequestMap, error) {
 	m := &PendingRequestMap{
@@ -122,14 +122,14 @@ func NewPendingRequestMap(ps *pubsub.PubSub, opts ...PendingOption) (*PendingReq
 	sub, err := ps.SubscribeTopics(context.Background(), topics,
 		pubsub.WithSubOverflow(pubsub.OverflowBlock))
 	if err != nil {
-		return nil, fmt.Errorf("subscribing to call answers: %w", err)
+		return nil, fmt.Errorf("subscribing to call responses: %w", err)
 	}
 	m.sub = sub
 	go m.dispatch()
 	return m, nil
 }
 
-// Call publishes call.requested for opID and waits for its answer. The
+// Call publishes call.requested for opID and waits for its response. The
 // deadline is o.Deadline, else ctx's deadline. A deadline already past
 // fails at once with TIMEOUT and publishes nothing; a caller-chosen request
 // id already pending fails with CONFLICT. When the deadline passes or ctx is
@@ -190,7 +190,7 @@ func (m *PendingRequestMap) Call(ctx context.Context, opID string, input any, o 
 }
 
 // giveUp removes a call that timed out or was cancelled and publishes
-// call.aborted. When an answer won the race, the answer is returned instead.
+// call.aborted. When a response won the race, that response is returned instead.
 func (m *PendingRequestMap) giveUp(id string, e *pendingEntry, err error) (*ResponseEnvelope, error) {
 	if !m.remove(id, e) {
 		r := <-e.result
@@ -381,7 +381,7 @@ func (m *PendingRequestMap) add(id string, e *pendingEntry) error {
 }
 
 // remove deletes e if it is still the live entry of id and reports whether
-// it did; the caller that removes an entry is the one that settles it.
+// it did. Only the caller that removed an entry settles it.
 func (m *PendingRequestMap) remove(id string, e *pendingEntry) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -410,7 +410,7 @@ func (m *PendingRequestMap) lookup(id string) *pendingEntry {
 	return m.entries[id]
 }
 
-// dispatch reads the answer events in delivery order until the listener ends.
+// dispatch reads the response events in delivery order until the listener ends.
 func (m *PendingRequestMap) dispatch() {
 	defer close(m.dispatchDone)
 	for env := range m.sub.C() {
@@ -421,9 +421,9 @@ func (m *PendingRequestMap) dispatch() {
 	m.mu.Unlock()
 	if !closed {
 		err := m.sub.Err()
-		m.logger.Error("call answer listener ended", "error", err)
+		m.logger.Error("call response listener ended", "error", err)
 		m.failAll(newCallErrorCause(CodeAborted,
-			fmt.Sprintf("Request aborted: call answer listener ended: %v", err), nil, ErrClosed), false)
+			fmt.Sprintf("Request aborted: call response listener ended: %v", err), nil, ErrClosed), false)
 	}
 }
 

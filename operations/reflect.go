@@ -18,10 +18,10 @@ var (
 	rawMessageType = reflect.TypeFor[json.RawMessage]()
 )
 
-// SchemaOf returns the JSON Schema of T, reflected with invopop/jsonschema:
-// objects stay open (additional properties allowed), fields without
-// omitempty are required, and every non-recursive $defs entry is inlined so
-// the schema is self-contained; recursive types keep $defs and $ref.
+// SchemaOf returns the JSON Schema of T, reflected with invopop/jsonschema.
+// Objects stay open (additional properties allowed) and fields without
+// omitempty are required. Every non-recursive $defs entry is inlined, so the
+// schema is self-contained, while recursive types keep $defs and $ref.
 // json.RawMessage and interface types give an Unknown schema, Void gives
 // {"type":"null"}. SchemaOf returns nil (Unknown) when T cannot be reflected.
 //
@@ -86,7 +86,7 @@ func SchemaFromInvopop(s *jsonschema.Schema) (json.RawMessage, error) {
 const defsPrefix = "#/$defs/"
 
 // inlineDefs replaces references to non-recursive $defs entries by copies of
-// the entries and drops the entries nobody references any more.
+// the entries and drops the entries no longer referenced.
 func inlineDefs(root map[string]any) {
 	defs, _ := root["$defs"].(map[string]any)
 	if defs == nil {

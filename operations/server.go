@@ -30,7 +30,7 @@ func WithServerLogger(l *slog.Logger) ServerOption {
 }
 
 // WithMaxInFlight sets how many requests run at once; the excess is
-// answered with RATE_LIMITED. n < 1 means DefaultMaxInFlight.
+// rejected with RATE_LIMITED. n < 1 means DefaultMaxInFlight.
 func WithMaxInFlight(n int) ServerOption {
 	return func(s *Server) { s.maxInFlight = n }
 }
@@ -43,7 +43,7 @@ func WithEnv(opts ...EnvOption) ServerOption {
 
 // WithIgnoreUnknown makes the Server ignore requests for operations it has
 // no spec for, so that several servers can share a bus. By default such
-// requests are answered with OPERATION_NOT_FOUND.
+// requests get OPERATION_NOT_FOUND.
 func WithIgnoreUnknown(ignore bool) ServerOption {
 	return func(s *Server) { s.ignoreUnknown = ignore }
 }
@@ -54,7 +54,7 @@ func WithFilter(keep func(*CallRequested) bool) ServerOption {
 }
 
 // Server is the serving side of the call protocol: it runs call.requested
-// events against a Registry and publishes the answers. call.aborted cancels
+// events against a Registry and publishes the responses. call.aborted cancels
 // the handler's context and stops streams, and the wire deadline becomes the
 // handler context's deadline. Remote callers are never trusted.
 type Server struct {
@@ -83,7 +83,7 @@ type serving struct {
 	cancel context.CancelFunc
 	// deadline is the wire deadline; zero means none.
 	deadline time.Time
-	// mu is held while publishing an answer and while marking the request
+	// mu is held while publishing a response and while marking the request
 	// aborted, so nothing is published after an abort was processed.
 	mu      sync.Mutex
 	aborted bool
@@ -166,7 +166,7 @@ func (s *Server) dispatch(env pubsub.Envelope) {
 	}
 }
 
-// Handle starts serving one request and returns at once; the answers are
+// Handle starts serving one request and returns at once; the responses are
 // published on the server's bus. The handler context is a child of the
 // server's base context, ends with ctx too, and has the wire deadline.
 func (s *Server) Handle(ctx context.Context, req CallRequested) {
@@ -254,7 +254,7 @@ func (s *Server) serveCall(ctx context.Context, req CallRequested, oc *Operation
 		s.publishError(req.RequestID, sv, err)
 		return
 	}
-	s.publishAnswer(req.RequestID, sv, EventCallResponded,
+	s.publishResponse(req.RequestID, sv, EventCallResponded,
 		CallResponded{RequestID: req.RequestID, Output: env})
 }
 
@@ -270,25 +270,25 @@ func (s *Server) serveStream(ctx context.Context, req CallRequested, oc *Operati
 			s.publishError(req.RequestID, sv, err)
 			return
 		}
-		if !s.publishAnswer(req.RequestID, sv, EventCallResponded,
+		if !s.publishResponse(req.RequestID, sv, EventCallResponded,
 			CallResponded{RequestID: req.RequestID, Output: env}) {
-			return // aborted or bus closed: stop ranging, which ends the handler
+			return // aborted or the bus closed: stop ranging, which ends the handler
 		}
 	}
-	s.publishAnswer(req.RequestID, sv, EventCallCompleted, CallCompleted{RequestID: req.RequestID})
+	s.publishResponse(req.RequestID, sv, EventCallCompleted, CallCompleted{RequestID: req.RequestID})
 }
 
-// publishAnswer publishes one answer unless the request was aborted, and
+// publishResponse publishes one response event unless the request was aborted, and
 // reports whether the request may go on. A publish failure cancels the
 // request's context.
-func (s *Server) publishAnswer(id string, sv *serving, eventType string, payload any) bool {
+func (s *Server) publishResponse(id string, sv *serving, eventType string, payload any) bool {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
 	if sv.aborted {
 		return false
 	}
 	if err := s.ps.Publish(context.Background(), eventType, "", payload); err != nil {
-		s.logger.Error("publishing answer failed", "requestId", id, "event", eventType, "error", err)
+		s.logger.Error("publishing response failed", "requestId", id, "event", eventType, "error", err)
 		sv.cancel()
 		return false
 	}
@@ -300,7 +300,7 @@ func (s *Server) publishAnswer(id string, sv *serving, eventType string, payload
 func (s *Server) publishError(id string, sv *serving, err error) {
 	payload := callErrorEvent(id, err)
 	if sv != nil {
-		s.publishAnswer(id, sv, EventCallError, payload)
+		s.publishResponse(id, sv, EventCallError, payload)
 		return
 	}
 	if perr := s.ps.Publish(context.Background(), EventCallError, "", payload); perr != nil {
