@@ -15,8 +15,8 @@ const (
 	// costModelLibrary costs each task with the expected value of
 	// taskgraph.WorkflowCost and propagates upstream failure.
 	costModelLibrary = "library"
-	// costModelLegacy costs each task with taskgraph.LegacyEV, the previous
-	// CLI's retry model, without propagation.
+	// costModelLegacy costs each task with taskgraph.LegacyEV, the retry
+	// model of the earlier taskgraph CLI, without propagation.
 	costModelLegacy = "legacy"
 )
 
@@ -121,8 +121,8 @@ func (c *cli) runWorkflowCost(inv *invocation) error {
 		doc.Average = doc.Total / float64(doc.Count)
 	}
 	slices.SortStableFunc(rows, func(a, b costRow) int { return cmp.Compare(b.Cost, a.Cost) })
-	shown, cut := limitRows(rows, settings.limit)
-	doc.Tasks = nonNil(shown)
+	visibleRows, cut := limitRows(rows, settings.limit)
+	doc.Tasks = nonNil(visibleRows)
 
 	if inv.jsonOutput() {
 		return writeJSON(inv.out, doc)
@@ -162,8 +162,15 @@ func writeCostTable(inv *invocation, p *project, doc costDocument, cut int, incl
 }
 
 // libraryCosts returns the rows of the library model in topological order.
+// Task files cannot give a dependency its own quality retention, so the
+// --quality-retention value (0.9 unless given) is set on every edge of g.
 func libraryCosts(g *taskgraph.TaskGraph, s costSettings) ([]costRow, error) {
 	qr := s.qualityRetention
+	for _, edge := range g.Edges() {
+		if err := g.UpdateEdge(edge.From, edge.To, taskgraph.EdgeAttrs{QualityRetention: &qr}); err != nil {
+			return nil, fmt.Errorf("setting quality retention: %w", err)
+		}
+	}
 	result, err := taskgraph.WorkflowCost(g, taskgraph.WorkflowCostOptions{
 		IncludeCompleted:        s.includeCompleted,
 		PropagationMode:         s.mode,

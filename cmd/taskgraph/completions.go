@@ -66,7 +66,7 @@ func stringsOf[T ~string](values []T) []string {
 	return out
 }
 
-// commandsTakingID are the commands whose argument is a task id.
+// commandsTakingID returns the commands whose argument is a task id.
 func commandsTakingID() []string { return []string{"show", "deps", "dependents"} }
 
 func commandNames() []string {
@@ -118,7 +118,9 @@ func bashCompletion() string {
 		if spec.short != "" {
 			pattern = "-" + spec.short + "|" + pattern
 		}
-		valueFlags = append(valueFlags, pattern)
+		if spec.long != "path" {
+			valueFlags = append(valueFlags, pattern)
+		}
 		switch choices := flagChoices(spec.long); {
 		case choices != nil:
 			fmt.Fprintf(&b, "        %s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;\n",
@@ -207,18 +209,25 @@ func zshCompletion() string {
 	b.WriteString("#compdef taskgraph\n")
 	b.WriteString("# zsh completion for taskgraph\n")
 	b.WriteString("# Load with: source <(taskgraph completions zsh)\n\n")
+	b.WriteString("_taskgraph_ids() {\n")
+	b.WriteString("  local -a ids\n")
+	b.WriteString("  ids=(${(f)\"$(taskgraph list 2>/dev/null | tail -n +3 | cut -d' ' -f1)\"})\n")
+	b.WriteString("  _describe -t task-ids 'task id' ids\n}\n\n")
 	b.WriteString("_taskgraph() {\n")
 	b.WriteString("  local -a commands global_flags\n  local state\n")
 	b.WriteString("  commands=(\n")
 	for _, cmd := range commands() {
 		fmt.Fprintf(&b, "    '%s:%s'\n", cmd.name, shortUsage(cmd.summary))
 	}
-	b.WriteString("  )\n  global_flags=(\n")
+	b.WriteString("  )\n")
+
+	b.WriteString("  global_flags=(\n")
 	for _, spec := range zshFlagSpecs(globalFlags()) {
 		fmt.Fprintf(&b, "    %s\n", spec)
 	}
 	b.WriteString("  )\n\n")
 	b.WriteString("  _arguments -C $global_flags '1: :->command' '*:: :->argument'\n")
+
 	b.WriteString("  case $state in\n")
 	b.WriteString("    command) _describe -t commands 'taskgraph command' commands ;;\n")
 	b.WriteString("    argument)\n      case $words[1] in\n")
@@ -226,8 +235,7 @@ func zshCompletion() string {
 		args := zshFlagSpecs(cmd.flags)
 		switch {
 		case slices.Contains(commandsTakingID(), cmd.name):
-			args = append(args,
-				`'1:task id:($(taskgraph list 2>/dev/null | tail -n +3 | cut -d" " -f1))'`)
+			args = append(args, "'1:task id:_taskgraph_ids'")
 		case cmd.name == "init":
 			args = append(args, "'1:task id: '")
 		case cmd.name == "completions":
@@ -241,6 +249,7 @@ func zshCompletion() string {
 		}
 		b.WriteString(" ;;\n")
 	}
+
 	b.WriteString("      esac ;;\n  esac\n}\n\n")
 	b.WriteString("if [[ \"${zsh_eval_context[-1]}\" == loadautofunc ]]; then\n")
 	b.WriteString("  _taskgraph \"$@\"\nelse\n  compdef _taskgraph taskgraph\nfi\n")

@@ -35,7 +35,7 @@ func writeRootHelp(b *strings.Builder) {
 
 	b.WriteString("\nGlobal flags:\n")
 	writeFlagList(b, globalFlags())
-	b.WriteString("\nFlags may stand before or after the command and its arguments.\n")
+	b.WriteString("\nFlags may appear before or after the command and its arguments.\n")
 	b.WriteString("Run 'taskgraph help <command>' for the flags of a command.\n")
 }
 
@@ -70,8 +70,11 @@ func commandNote(name string) string {
 	case "bottleneck":
 		return "--limit defaults to 10."
 	case "workflow-cost":
-		return "--limit defaults to 15. The legacy model reproduces the previous CLI's\n" +
-			"numbers and ignores --mode and --quality-retention."
+		return "--limit defaults to 15. Totals cover every costed task, not only the rows shown.\n" +
+			"The library model costs a task as scope cost times impact weight and propagates\n" +
+			"upstream failure into p_effective. The legacy model is the retry formula of the\n" +
+			"earlier taskgraph CLI (2 retries, fallback cost 20, 0.5 time lost at rate 100)\n" +
+			"without propagation, so it ignores --mode and --quality-retention."
 	case "graph":
 		return "Render the DOT output with: dot -Tpng <file> -o <image>.png"
 	case "completions":

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -247,5 +248,48 @@ func TestMissingDependenciesKeepLoadOrder(t *testing.T) {
 	want := `"missing_dependencies":{"zeta":["x","y"],"alpha":["w"]},`
 	if !strings.Contains(compact.String(), want) {
 		t.Errorf("stdout:\n%s\nwant it to contain %s", compact.String(), want)
+	}
+}
+
+func TestQualityRetentionFlag(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTaskFile(t, dir, "a.md", "---\nid: a\nname: A\nrisk: high\n---\n")
+	writeTaskFile(t, dir, "b.md", "---\nid: b\nname: B\ndepends_on: [a]\n---\n")
+	tests := []struct {
+		name       string
+		args       []string
+		pEffective float64
+	}{
+		{"default keeps 90 percent", nil, 0.8 * (0.65 + 0.35*0.9)},
+		{"one stops propagation", []string{"--quality-retention", "1"}, 0.8},
+		{"zero carries the whole failure", []string{"--quality-retention", "0"}, 0.8 * 0.65},
+		{"independent mode ignores parents",
+			[]string{"--mode", "independent", "--quality-retention", "0"}, 0.8},
+		{"legacy model ignores parents", []string{"--model", "legacy", "--quality-retention", "0"}, 0.8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"-p", dir, "-f", "json", "workflow-cost"}, tt.args...)
+			got := runCLI(t, args...)
+			if got.code != exitOK {
+				t.Fatalf("exit code = %d, stderr %q", got.code, got.stderr)
+			}
+			var doc costDocument
+			if err := json.Unmarshal([]byte(got.stdout), &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range doc.Tasks {
+				if row.ID != "b" {
+					continue
+				}
+				if math.Abs(row.PEffective-tt.pEffective) > 1e-9 {
+					t.Errorf("p_effective of b = %v, want %v", row.PEffective, tt.pEffective)
+				}
+				return
+			}
+			t.Errorf("task b missing from %s", got.stdout)
+		})
 	}
 }
