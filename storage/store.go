@@ -61,6 +61,27 @@ type Store struct {
 // heartbeat, the reaper (Postgres) and the write-behind flushers. It returns
 // only when all of that is done. Errors never contain the DSN or password.
 func Open(ctx context.Context, cfg Config, o Options) (*Store, error) {
+	s, err := openPools(ctx, cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	if !s.cfg.SkipMigrateOnStart {
+		if _, err := s.Migrate(ctx); err != nil {
+			s.closePools()
+			return nil, err
+		}
+	}
+	if err := s.startInstance(ctx); err != nil {
+		s.closePools()
+		return nil, err
+	}
+	s.startBackground()
+	return s, nil
+}
+
+// openPools connects to the database and prepares the GORM sessions,
+// without migrating or registering an instance.
+func openPools(ctx context.Context, cfg Config, o Options) (*Store, error) {
 	cfg = cfg.withDefaults()
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -85,27 +106,14 @@ func Open(ctx context.Context, cfg Config, o Options) (*Store, error) {
 		return nil, fmt.Errorf("%w: unknown storage driver %q (want %q or %q)",
 			ErrInvalid, cfg.Driver, DriverSQLite, DriverPostgres)
 	}
+	if err == nil {
+		err = s.openGorm()
+	}
 	if err != nil {
 		s.closePools()
 		return nil, err
 	}
-	if err := s.openGorm(); err != nil {
-		s.closePools()
-		return nil, err
-	}
 	s.root = &repos{s: s, w: s.writer, r: s.reader}
-
-	if !cfg.SkipMigrateOnStart {
-		if _, err := s.Migrate(ctx); err != nil {
-			s.closePools()
-			return nil, err
-		}
-	}
-	if err := s.startInstance(ctx); err != nil {
-		s.closePools()
-		return nil, err
-	}
-	s.startBackground()
 	return s, nil
 }
 
