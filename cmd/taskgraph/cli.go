@@ -55,7 +55,7 @@ func (c *cli) run(args []string) int {
 	return exitFailure
 }
 
-// invocation is what a command receives: its parsed flags, its positional
+// invocation is the input of one command: its parsed flags, its positional
 // arguments and the buffer for its output.
 type invocation struct {
 	opts *options
@@ -88,7 +88,7 @@ func (c *cli) dispatch(args []string, out *bytes.Buffer) error {
 	}
 
 	opts := &options{}
-	positional, err := parseFlags(opts, commandFlags, rest)
+	positional, err := parseFlags(opts, name, commandFlags, rest)
 	if err != nil {
 		return err
 	}
@@ -106,8 +106,7 @@ func (c *cli) dispatch(args []string, out *bytes.Buffer) error {
 		return err
 	}
 	if len(positional) < cmd.minArgs || len(positional) > cmd.maxArgs {
-		return usageErrorf("%q expects %s, got %d argument(s)",
-			cmd.name, cmd.argCountText(), len(positional))
+		return cmd.argCountError(positional)
 	}
 	return cmd.run(c, &invocation{opts: opts, args: positional, out: out})
 }
@@ -133,7 +132,7 @@ func version() string {
 	return info.Main.Version
 }
 
-// usageError is a mistake in the command line; it exits with status 2.
+// usageError is a mistake in the command line. It exits with status 2.
 type usageError struct{ message string }
 
 func (e *usageError) Error() string { return e.message }

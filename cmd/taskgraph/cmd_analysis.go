@@ -77,7 +77,7 @@ func (c *cli) runBottleneck(inv *invocation) error {
 	return nil
 }
 
-// riskDistribution is the JSON form of the risk buckets; every list is
+// riskDistribution is the JSON form of the risk buckets. Every list is
 // present and never null.
 type riskDistribution struct {
 	Trivial     []string `json:"trivial"`

@@ -30,8 +30,22 @@ func writeDOT(w io.Writer, g *taskgraph.TaskGraph) error {
 // quoteDOT returns id as a DOT quoted string, escaping backslashes, quotes
 // and newlines.
 func quoteDOT(id string) string {
-	escaped := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(id)
-	return `"` + escaped + `"`
+	var b strings.Builder
+	b.Grow(len(id) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; c {
+		case '\\', '"':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func (c *cli) runGraph(inv *invocation) error {

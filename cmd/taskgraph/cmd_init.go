@@ -134,7 +134,7 @@ func ensureNewID(dir, id string) error {
 		}
 		return nil
 	}
-	p, err := loadProject(dir)
+	p, err := readProject(dir)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func taskExists(id string) error {
 	return fmt.Errorf("Task already exists: %s", id)
 }
 
-// writeNewFile writes content to a file that must not exist yet; the error
+// writeNewFile writes content to a file that must not exist yet. The error
 // wraps fs.ErrExist when it does.
 func writeNewFile(path, content string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

@@ -62,11 +62,7 @@ func (c *cli) runList(inv *invocation) error {
 	fmt.Fprintf(inv.out, "%-20s %-12s %-10s %s\n", "ID", "STATUS", "SCOPE", "NAME")
 	fmt.Fprintln(inv.out, rule(wideRule))
 	for _, row := range rows {
-		scope := "-"
-		if row.Scope != nil {
-			scope = *row.Scope
-		}
-		fmt.Fprintf(inv.out, "%-20s %-12s %-10s %s\n", row.ID, row.Status, scope, row.Name)
+		fmt.Fprintf(inv.out, "%-20s %-12s %-10s %s\n", row.ID, row.Status, textOrDash(row.Scope), row.Name)
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // command is one subcommand of the CLI.
 type command struct {
@@ -16,16 +19,23 @@ type command struct {
 	run func(c *cli, inv *invocation) error
 }
 
-// argCountText describes the accepted number of positional arguments.
-func (cmd *command) argCountText() string {
+// argCountError returns the usage error for a wrong number of positional
+// arguments.
+func (cmd *command) argCountError(got []string) error {
+	var expected string
 	switch {
 	case cmd.maxArgs == 0:
-		return "no arguments"
+		expected = "no arguments"
 	case cmd.minArgs == cmd.maxArgs:
-		return fmt.Sprintf("%d argument(s) %s", cmd.minArgs, cmd.args)
+		expected = fmt.Sprintf("%d argument %s", cmd.minArgs, cmd.args)
 	default:
-		return fmt.Sprintf("%d to %d argument(s) %s", cmd.minArgs, cmd.maxArgs, cmd.args)
+		expected = fmt.Sprintf("%d to %d arguments %s", cmd.minArgs, cmd.maxArgs, cmd.args)
 	}
+	if len(got) == 0 {
+		return usageErrorf("%q expects %s, got none", cmd.name, expected)
+	}
+	return usageErrorf("%q expects %s, got %d: %s", cmd.name, expected, len(got),
+		strings.Join(got, " "))
 }
 
 // commands returns the subcommands in the order the help lists them.

@@ -17,10 +17,10 @@ const (
 	defaultTasksDir = "tasks"
 )
 
-// resolveTasksDir returns the tasks directory when --path is not given:
-// tasks_dir of table [project] in the nearest config file at or above wd,
-// resolved against the directory that holds the config; else "tasks"
-// relative to the working directory.
+// resolveTasksDir returns the tasks directory when --path is not given. It
+// is tasks_dir of table [project] in the nearest config file at or above wd,
+// resolved against the directory that contains the config. Without a config
+// it is "tasks", relative to the working directory.
 func resolveTasksDir(wd string) (string, error) {
 	configPath, err := findConfig(wd)
 	if err != nil {

@@ -37,11 +37,14 @@
 // --format plain (the default) prints tables and lists; --format json
 // prints one JSON document indented by two spaces. Errors go to stderr as
 // "Error: <message>" and leave stdout empty, except validate --strict,
-// which prints its report before failing. Exit status 0 means success
-// (including cycles and validate reporting issues), 1 a runtime failure
-// (I/O, unknown task id, existing task, bad config, cycle in an analysis
-// that needs a DAG, validate --strict with issues) and 2 a usage error
-// (unknown command or flag, wrong argument count, invalid flag value).
+// which prints its report before failing. The exit status is:
+//
+//   - 0 on success, including cycles and validate reporting issues;
+//   - 1 on a runtime failure: I/O, unknown task id, existing task, bad
+//     config, a cycle in an analysis that needs a DAG, or validate --strict
+//     with issues;
+//   - 2 on a usage error: unknown command or flag, wrong argument count or
+//     invalid flag value.
 //
 // # Decisions
 //
@@ -62,4 +65,8 @@
 // --status filter of list and topo must be a valid status. deps leaves out
 // a task's own id, which validate reports as a load error. completions
 // honours --format json by wrapping the script in {"shell", "script"}.
+//
+// Task files cannot give a dependency its own quality retention, so
+// workflow-cost sets the --quality-retention value (0.9 by default) on every
+// dependency before it propagates upstream failure.
 package main

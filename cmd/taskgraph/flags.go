@@ -2,7 +2,9 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -129,7 +131,8 @@ func splitCommand(args []string) (name string, rest []string, err error) {
 		flagName, _, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
 		spec, ok := findFlagSpec(flagName)
 		if !ok {
-			return "", nil, usageErrorf("unknown flag: %s", arg)
+			return "", nil, usageErrorf("unknown flag %s (run 'taskgraph --help' for the list of "+
+				"commands)", displayFlag(flagName))
 		}
 		if spec.arg != "" && !hasValue {
 			i++
@@ -141,7 +144,9 @@ func splitCommand(args []string) (name string, rest []string, err error) {
 // parseFlags parses args against the global flags and the named command
 // flags, allowing flags before, between and after positional arguments. It
 // returns the positional arguments. Everything after "--" is positional.
-func parseFlags(o *options, commandFlags []string, args []string) ([]string, error) {
+// commandName only names the command in error messages.
+func parseFlags(o *options, commandName string, commandFlags []string,
+	args []string) ([]string, error) {
 	fs := flag.NewFlagSet("taskgraph", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
@@ -157,7 +162,7 @@ func parseFlags(o *options, commandFlags []string, args []string) ([]string, err
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, usageErrorf("%v", err)
+			return nil, flagError(err, commandName)
 		}
 		consumed := len(args) - fs.NArg()
 		if consumed > 0 && args[consumed-1] == "--" && !isFlagValue(args, consumed-1) {
@@ -169,6 +174,47 @@ func parseFlags(o *options, commandFlags []string, args []string) ([]string, err
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// flagError rewrites an error of the flag package into a usage error that
+// spells flags as the help does ("--status", "-s") and points to the help
+// that lists the accepted flags.
+func flagError(err error, commandName string) error {
+	helpHint := "run 'taskgraph --help' for the global flags"
+	if commandName != "" {
+		helpHint = fmt.Sprintf("run 'taskgraph help %s' for its flags", commandName)
+	}
+
+	message := err.Error()
+	if name, found := strings.CutPrefix(message, "flag provided but not defined: -"); found {
+		if commandName == "" {
+			return usageErrorf("unknown flag %s (%s)", displayFlag(name), helpHint)
+		}
+		return usageErrorf("unknown flag %s for %q (%s)", displayFlag(name), commandName, helpHint)
+	}
+	if name, found := strings.CutPrefix(message, "flag needs an argument: -"); found {
+		return usageErrorf("missing value for %s (%s)", displayFlag(name), helpHint)
+	}
+	// The flag package reports a bad boolean as
+	// invalid boolean value "x" for -name: <cause>.
+	if rest, found := strings.CutPrefix(message, "invalid boolean value "); found {
+		quoted, after, ok := strings.Cut(rest, " for -")
+		name, _, _ := strings.Cut(after, ":")
+		if value, err := strconv.Unquote(quoted); ok && err == nil {
+			return usageErrorf("invalid value %q for %s (expected true or false)",
+				value, displayFlag(name))
+		}
+	}
+	return usageErrorf("%s (%s)", message, helpHint)
+}
+
+// displayFlag returns a flag name with one dash for a single letter and
+// two dashes otherwise.
+func displayFlag(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // isFlagValue reports whether args[i] is the separate value of the value
@@ -195,7 +241,7 @@ func (f *stringFlag) Set(s string) error {
 	return nil
 }
 
-// boolFlag is a boolean flag.Value; "--flag" alone sets it to true.
+// boolFlag is a boolean flag.Value. "--flag" alone sets it to true.
 type boolFlag bool
 
 func (f *boolFlag) String() string {
@@ -219,8 +265,8 @@ func (f *boolFlag) Set(s string) error {
 
 func (f *boolFlag) IsBoolFlag() bool { return true }
 
-// listFlag is a repeatable flag.Value; each value may hold several items
-// separated by commas. Blank items are dropped.
+// listFlag is a repeatable flag.Value. Each value may hold several items
+// separated by commas, and blank items are dropped.
 type listFlag []string
 
 func (f *listFlag) String() string { return strings.Join(*f, ",") }

@@ -63,7 +63,7 @@ func wantRun(t *testing.T, got result, code int, stdout, stderr string) {
 }
 
 // writeTaskFile writes a file below dir, creating parent directories.
-func writeTaskFile(t *testing.T, dir, name, content string) string {
+func writeTaskFile(t testing.TB, dir, name, content string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

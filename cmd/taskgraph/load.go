@@ -76,19 +76,19 @@ func (c *cli) loadProject(inv *invocation) (*project, error) {
 	return p, nil
 }
 
-// loadProjectQuietly loads the tasks directory of inv without the warning;
-// validate reports the errors itself.
+// loadProjectQuietly loads the tasks directory of inv without the warning,
+// for validate, which reports the load errors itself.
 func (c *cli) loadProjectQuietly(inv *invocation) (*project, error) {
 	dir, err := tasksDir(inv.opts)
 	if err != nil {
 		return nil, err
 	}
-	return loadProject(dir)
+	return readProject(dir)
 }
 
-// loadProject reads every task file below dir leniently and builds the
+// readProject reads every task file below dir leniently and builds the
 // graph of the loaded tasks.
-func loadProject(dir string) (*project, error) {
+func readProject(dir string) (*project, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading tasks directory %s: %w", dir, unwrapPathError(err))

@@ -176,7 +176,7 @@ func FuzzCommandLine(f *testing.F) {
 			commandFlags = cmd.flags
 		}
 		opts := &options{}
-		positional, err := parseFlags(opts, commandFlags, rest)
+		positional, err := parseFlags(opts, name, commandFlags, rest)
 		if err != nil {
 			return
 		}

@@ -37,12 +37,12 @@ func label[T ~string](o taskgraph.Opt[T]) (string, bool) {
 	return string(v), ok
 }
 
-// labelText returns the value of o for a plain table, "-" when unset.
-func labelText[T ~string](o taskgraph.Opt[T]) string {
-	if v, ok := label(o); ok {
-		return v
+// textOrDash returns *s for a plain table, "-" when s is nil.
+func textOrDash(s *string) string {
+	if s == nil {
+		return "-"
 	}
-	return "-"
+	return *s
 }
 
 // labelJSON returns the value of o for JSON output, nil (null) when unset.

@@ -306,6 +306,15 @@ func TestEmptyDirectoryOutput(t *testing.T) {
 	}
 }
 
+func TestWorkflowCostAllCompleted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTaskFile(t, dir, "done.md", "---\nid: done\nname: Done\nstatus: completed\n---\n")
+	wantRun(t, runCLI(t, "-p", dir, "workflow-cost"), exitOK, "All tasks completed.\n", "")
+	wantJSON(t, runCLI(t, "-p", dir, "-f", "json", "workflow-cost", "--model", "legacy"),
+		`{"model":"legacy","propagation_mode":"independent","tasks":[],"total":0,"count":0,"average":0}`)
+}
+
 func TestDAGCommandsFailOnCycle(t *testing.T) {
 	t.Parallel()
 	for _, command := range []string{"topo", "parallel", "critical", "risk-path", "workflow-cost"} {
@@ -387,10 +396,12 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown format", []string{"--format", "xml", "list"},
 			"Error: invalid value \"xml\" for --format (expected one of: plain, json)\n"},
 		{"show without id", []string{"show"}, ""},
-		{"show with two ids", []string{"show", "a", "b"}, ""},
+		{"show with two ids", []string{"show", "a", "b"},
+			"Error: \"show\" expects 1 argument <id>, got 2: a b\n"},
 		{"init with slash", []string{"-p", empty, "init", "bad/id"}, ""},
 		{"init with backslash", []string{"-p", empty, "init", `bad\id`}, ""},
 		{"init hidden id", []string{"-p", empty, "init", ".hidden"}, ""},
+		{"init empty id", []string{"-p", empty, "init", ""}, ""},
 		{"init unknown scope", []string{"-p", empty, "init", "x", "--scope", "huge"},
 			"Error: invalid value \"huge\" for --scope " +
 				"(expected one of: single, narrow, moderate, broad, system)\n"},
@@ -401,8 +412,13 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown model", []string{"workflow-cost", "--model", "magic"}, ""},
 		{"unsupported shell", []string{"completions", "powershell"}, ""},
 		{"unknown flag", []string{"list", "--frobnicate"}, ""},
-		{"flag of another command", []string{"list", "--strict"}, ""},
-		{"missing flag value", []string{"list", "--status"}, ""},
+		{"flag of another command", []string{"list", "--strict"},
+			"Error: unknown flag --strict for \"list\" (run 'taskgraph help list' for its flags)\n"},
+		{"missing flag value", []string{"list", "--status"},
+			"Error: missing value for --status (run 'taskgraph help list' for its flags)\n"},
+		{"invalid boolean", []string{"validate", "--strict=maybe"},
+			"Error: invalid value \"maybe\" for --strict (expected true or false)\n"},
+		{"unknown flag before command", []string{"--frobnicate", "list"}, ""},
 		{"unknown status", []string{"list", "--status", "done"}, ""},
 		{"bottleneck limit not a number", []string{"bottleneck", "-l", "ten"}, ""},
 		{"help unknown command", []string{"help", "frobnicate"}, ""},

@@ -12,7 +12,7 @@ type tomlTableKind uint8
 
 const (
 	// tomlImplicit tables exist only as a prefix of a longer header such as
-	// the "a" of [a.b]; a later [a] header may still define them.
+	// the "a" of [a.b]. A later [a] header may still define them.
 	tomlImplicit tomlTableKind = iota
 	// tomlHeader tables were defined by a [header] or [[header]].
 	tomlHeader
@@ -73,11 +73,11 @@ func (e *tomlError) Error() string {
 	return fmt.Sprintf("line %d: %s", e.Line, e.Message)
 }
 
-// parseTOML decodes a TOML v1.0 document. It accepts the whole syntax
-// (tables, arrays of tables, dotted and quoted keys, the four string forms,
-// integers in four bases, floats, booleans, date-times, arrays and inline
-// tables) and rejects duplicate keys and redefined tables, so a malformed
-// config fails even when the broken part is a key the CLI ignores.
+// parseTOML decodes a TOML v1.0 document. It accepts tables, arrays of
+// tables, dotted and quoted keys, the four string forms, integers in four
+// bases, floats, booleans, date-times, arrays and inline tables. It rejects
+// duplicate keys and redefined tables, so a malformed config fails even when
+// the broken part is a key the CLI ignores.
 func parseTOML(src string) (*tomlTable, error) {
 	if !utf8.ValidString(src) {
 		return nil, &tomlError{Line: 1, Message: "document is not valid UTF-8"}
@@ -271,9 +271,9 @@ func (p *tomlParser) parseArrayTableHeader() error {
 	return nil
 }
 
-// descendHeader walks from the root along the prefix of a header key,
-// creating implicit tables; through an array of tables it enters the last
-// element, so [a.b] after [[a]] adds to the latest a.
+// descendHeader walks from the root along the prefix of a header key and
+// creates missing tables as implicit ones. Through an array of tables it
+// enters the last element, so [a.b] after [[a]] adds to the latest a.
 func (p *tomlParser) descendHeader(prefix []string) (*tomlTable, error) {
 	table := p.root
 	for _, part := range prefix {
