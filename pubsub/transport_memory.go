@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"github.com/alkdev/alkhub/pubsub/internal/cow"
 )
 
 // MemoryOptions configures a MemoryTransport. The zero value passes payloads by reference and
@@ -161,10 +163,7 @@ func (m *MemoryTransport) add(table map[string][]*memEntry, key string, h Handle
 	if m.closed {
 		return nil, ErrClosed
 	}
-	old := table[key]
-	next := make([]*memEntry, len(old), len(old)+1)
-	copy(next, old)
-	table[key] = append(next, e)
+	cow.Add(table, key, e)
 
 	var once sync.Once
 	return func() { once.Do(func() { m.remove(table, key, e) }) }, nil
@@ -176,18 +175,7 @@ func (m *MemoryTransport) remove(table map[string][]*memEntry, key string, e *me
 	if m.closed {
 		return
 	}
-	old := table[key]
-	next := make([]*memEntry, 0, len(old))
-	for _, x := range old {
-		if x != e {
-			next = append(next, x)
-		}
-	}
-	if len(next) == 0 {
-		delete(table, key)
-		return
-	}
-	table[key] = next
+	cow.Remove(table, key, e)
 }
 
 // Handlers returns the number of handlers of topic, for diagnostics and tests.

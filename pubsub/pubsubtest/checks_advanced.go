@@ -34,6 +34,11 @@ func (s *suite) concurrency(t *testing.T) {
 
 	stop := make(chan struct{})
 	var churn sync.WaitGroup
+	stopChurn := sync.OnceFunc(func() {
+		close(stop)
+		churn.Wait()
+	})
+	defer stopChurn()
 	for g := range churners {
 		churn.Go(func() {
 			for i := 0; ; i++ {
@@ -79,8 +84,7 @@ func (s *suite) concurrency(t *testing.T) {
 				i, len(got), len(seen), publishers*events)
 		}
 	}
-	close(stop)
-	churn.Wait()
+	stopChurn()
 	if n := overlaps.Load(); !s.feat.ConcurrentHandlers && n > 0 {
 		t.Errorf("%d handler calls overlapped on a transport with one delivery goroutine", n)
 	}
