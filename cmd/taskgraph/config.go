@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/BurntSushi/toml"
 )
 
 const (
@@ -72,19 +74,20 @@ func readTasksDir(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading config: %w", err)
 	}
-	doc, err := parseTOML(string(data))
-	if err != nil {
+	var doc map[string]any
+	if _, err := toml.Decode(string(data), &doc); err != nil {
 		return "", fmt.Errorf("Config parse error: %s: %w", path, err)
 	}
 
-	project, ok := doc.lookup("project")
+	project, ok := doc["project"]
 	if !ok {
 		return defaultTasksDir, nil
 	}
-	if _, isTable := project.(*tomlTable); !isTable {
+	table, isTable := project.(map[string]any)
+	if !isTable {
 		return "", fmt.Errorf("Config parse error: %s: project must be a table", path)
 	}
-	value, ok := doc.lookup("project", "tasks_dir")
+	value, ok := table["tasks_dir"]
 	if !ok {
 		return defaultTasksDir, nil
 	}

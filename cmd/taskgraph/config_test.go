@@ -102,12 +102,12 @@ func TestResolveTasksDirErrors(t *testing.T) {
 		config string
 		want   string
 	}{
-		{"unclosed table", "[project\n", "line 1: missing \"]\""},
+		{"unclosed table", "[project\n", "to end table name"},
 		{"tasks_dir not a string", "[project]\ntasks_dir = 3\n", "tasks_dir must be a non-empty string"},
 		{"tasks_dir empty", "[project]\ntasks_dir = ''\n", "tasks_dir must be a non-empty string"},
 		{"project not a table", "project = \"x\"\n", "project must be a table"},
-		{"broken ignored key", "[project]\ntasks_dir = \"t\"\n[other]\nx = \n", "line 4: missing value"},
-		{"duplicate key", "[project]\ntasks_dir = \"a\"\ntasks_dir = \"b\"\n", "defined twice"},
+		{"broken ignored key", "[project]\ntasks_dir = \"t\"\n[other]\nx = \n", "line 4 (last key \"other.x\")"},
+		{"duplicate key", "[project]\ntasks_dir = \"a\"\ntasks_dir = \"b\"\n", "has already been defined"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
