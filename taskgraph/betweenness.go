@@ -61,84 +61,121 @@ func Bottlenecks(g *TaskGraph) []BottleneckResult {
 // entries a source touched are reset, so a source costs time in proportion
 // to what it reaches, not to the graph size.
 type brandes struct {
-	g *TaskGraph
-	// predStart[w] is where the predecessor list of w starts in preds; a
-	// node has at most in-degree predecessors, so the ranges never overlap.
-	predStart []int32
-	preds     []int32
-	predCount []int32
-	dist      []int32
-	sigma     []float64
-	delta     []float64
+	adj   *adjacency
+	nodes []bfsNode
+	delta []float64
+	// preds holds the BFS predecessors of each node for the current source;
+	// those of w start at adj.inStart[w] and end at nodes[w].predEnd. A node
+	// has at most in-degree of them, so the ranges never overlap.
+	preds []int32
 	// queue is the BFS queue; since nodes settle when dequeued, it is also
 	// the settle order.
 	queue []int32
 }
 
-func newBrandes(g *TaskGraph, predStart []int32) *brandes {
+// bfsNode is the per-node state of one BFS, kept together so that visiting
+// an edge touches one cache line.
+type bfsNode struct {
+	// sigma is the number of shortest paths from the source.
+	sigma float64
+	// dist is the distance from the source, or -1 when not reached.
+	dist    int32
+	predEnd int32
+}
+
+// adjacency is the graph in compressed sparse row form: the out-neighbours
+// of v are out[outStart[v]:outStart[v+1]], in insertion order.
+type adjacency struct {
+	outStart []int32
+	out      []int32
+	inStart  []int32
+}
+
+func newAdjacency(g *TaskGraph) *adjacency {
 	n := len(g.ids)
-	b := &brandes{
-		g:         g,
-		predStart: predStart,
-		preds:     make([]int32, predStart[n]),
-		predCount: make([]int32, n),
-		dist:      make([]int32, n),
-		sigma:     make([]float64, n),
-		delta:     make([]float64, n),
-		queue:     make([]int32, 0, n),
+	a := &adjacency{
+		outStart: make([]int32, n+1),
+		out:      make([]int32, 0, len(g.order)),
+		inStart:  make([]int32, n+1),
 	}
-	for i := range b.dist {
-		b.dist[i] = -1
+	for v := range n {
+		a.out = append(a.out, g.out[v]...)
+		a.outStart[v+1] = int32(len(a.out))
+		a.inStart[v+1] = a.inStart[v] + int32(len(g.in[v]))
+	}
+	return a
+}
+
+func newBrandes(adj *adjacency) *brandes {
+	n := len(adj.outStart) - 1
+	b := &brandes{
+		adj:   adj,
+		nodes: make([]bfsNode, n),
+		delta: make([]float64, n),
+		preds: make([]int32, adj.inStart[n]),
+		queue: make([]int32, n),
+	}
+	for v := range b.nodes {
+		b.nodes[v] = bfsNode{dist: -1, predEnd: adj.inStart[v]}
 	}
 	return b
 }
 
-// run computes the dependency delta[w] of source s on every node it
-// reaches; b.queue lists those nodes, s first.
-func (b *brandes) run(s int32) {
-	out := b.g.out
-	dist, sigma, delta := b.dist, b.sigma, b.delta
-	preds, predStart, predCount := b.preds, b.predStart, b.predCount
+// run computes the dependency of source s on every node it reaches and
+// appends each non-zero one, other than s itself, to result. Zero
+// dependencies are left out because adding them changes no score.
+func (b *brandes) run(s int32, result *sourceResult) {
+	outStart, out, inStart := b.adj.outStart, b.adj.out, b.adj.inStart
+	nodes, delta, preds, queue := b.nodes, b.delta, b.preds, b.queue
 
-	queue := append(b.queue[:0], s)
-	dist[s] = 0
-	sigma[s] = 1
-	for head := 0; head < len(queue); head++ {
+	queue[0] = s
+	tail := 1
+	nodes[s].dist = 0
+	nodes[s].sigma = 1
+	for head := 0; head < tail; head++ {
 		v := queue[head]
-		next := dist[v] + 1
-		for _, w := range out[v] {
-			if dist[w] < 0 {
-				dist[w] = next
-				queue = append(queue, w)
+		next := nodes[v].dist + 1
+		sv := nodes[v].sigma
+		for _, w := range out[outStart[v]:outStart[v+1]] {
+			node := &nodes[w]
+			switch node.dist {
+			case -1:
+				// 0 + sv is exactly sv, so the first path needs no addition.
+				node.dist = next
+				node.sigma = sv
+				queue[tail] = w
+				tail++
+			case next:
+				node.sigma += sv
+			default:
+				continue
 			}
-			if dist[w] == next {
-				sigma[w] += sigma[v]
-				preds[predStart[w]+predCount[w]] = v
-				predCount[w]++
-			}
+			preds[node.predEnd] = v
+			node.predEnd++
 		}
 	}
 
-	for i := len(queue) - 1; i >= 0; i-- {
+	result.nodes = result.nodes[:0]
+	result.deltas = result.deltas[:0]
+	for i := tail - 1; i > 0; i-- {
 		w := queue[i]
-		coeff := (1 + delta[w]) / sigma[w]
-		start := predStart[w]
-		for _, v := range preds[start : start+predCount[w]] {
+		dw := delta[w]
+		coeff := (1 + dw) / nodes[w].sigma
+		for _, v := range preds[inStart[w]:nodes[w].predEnd] {
 			// The conversion stops the compiler from fusing the multiply
 			// and add, which would change the last bit of the scores.
-			delta[v] += float64(sigma[v] * coeff)
+			delta[v] += float64(nodes[v].sigma * coeff)
+		}
+		if dw != 0 {
+			result.nodes = append(result.nodes, w)
+			result.deltas = append(result.deltas, dw)
 		}
 	}
-	b.queue = queue
-}
 
-// reset clears the entries touched by the last run.
-func (b *brandes) reset() {
-	for _, v := range b.queue {
-		b.dist[v] = -1
-		b.sigma[v] = 0
-		b.delta[v] = 0
-		b.predCount[v] = 0
+	// Clear what this source touched.
+	for _, v := range queue[:tail] {
+		nodes[v] = bfsNode{dist: -1, predEnd: inStart[v]}
+		delta[v] = 0
 	}
 }
 
@@ -146,33 +183,42 @@ func (b *brandes) reset() {
 // goroutines.
 func (g *TaskGraph) betweenness(workers int) []float64 {
 	n := len(g.ids)
-	predStart := make([]int32, n+1)
-	for i, in := range g.in {
-		predStart[i+1] = predStart[i] + int32(len(in))
-	}
+	adj := newAdjacency(g)
 	scores := make([]float64, n)
 
 	if workers <= 1 || n < parallelMinNodes {
-		b := newBrandes(g, predStart)
+		b := newBrandes(adj)
+		result := newSourceResult(n)
 		for s := range int32(n) {
-			b.run(s)
-			for _, w := range b.queue[1:] {
-				scores[w] += b.delta[w]
-			}
-			b.reset()
+			b.run(s, result)
+			result.addTo(scores)
 		}
 		return scores
 	}
-	g.betweennessParallel(workers, predStart, scores)
+	g.betweennessParallel(workers, adj, scores)
 	return scores
 }
 
-// sourceResult carries the contributions of one source from a worker to the
-// goroutine that adds them up.
+// sourceResult carries the non-zero contributions of one source, from the
+// worker that computed them to the goroutine that adds them up.
 type sourceResult struct {
 	nodes  []int32
 	deltas []float64
 	ready  chan struct{}
+}
+
+func newSourceResult(n int) *sourceResult {
+	return &sourceResult{
+		nodes:  make([]int32, 0, n),
+		deltas: make([]float64, 0, n),
+		ready:  make(chan struct{}, 1),
+	}
+}
+
+func (r *sourceResult) addTo(scores []float64) {
+	for i, w := range r.nodes {
+		scores[w] += r.deltas[i]
+	}
 }
 
 // betweennessParallel spreads the sources over workers and adds their
@@ -181,16 +227,12 @@ type sourceResult struct {
 // added, so fewer than len(slots) sources are ever taken but not yet added.
 // Source s can therefore use slot s % len(slots) without meeting another
 // source there. The goroutines end before it returns.
-func (g *TaskGraph) betweennessParallel(workers int, predStart []int32, scores []float64) {
+func (g *TaskGraph) betweennessParallel(workers int, adj *adjacency, scores []float64) {
 	n := len(g.ids)
-	slots := make([]sourceResult, 4*workers)
+	slots := make([]*sourceResult, 4*workers)
 	tokens := make(chan struct{}, len(slots))
 	for i := range slots {
-		slots[i] = sourceResult{
-			nodes:  make([]int32, 0, n),
-			deltas: make([]float64, 0, n),
-			ready:  make(chan struct{}, 1),
-		}
+		slots[i] = newSourceResult(n)
 		tokens <- struct{}{}
 	}
 
@@ -198,32 +240,24 @@ func (g *TaskGraph) betweennessParallel(workers int, predStart []int32, scores [
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			b := newBrandes(g, predStart)
+			b := newBrandes(adj)
 			for {
 				<-tokens
 				s := next.Add(1) - 1
 				if int(s) >= n {
 					return
 				}
-				b.run(s)
-				slot := &slots[int(s)%len(slots)]
-				slot.nodes = append(slot.nodes[:0], b.queue[1:]...)
-				slot.deltas = slot.deltas[:0]
-				for _, w := range slot.nodes {
-					slot.deltas = append(slot.deltas, b.delta[w])
-				}
+				slot := slots[int(s)%len(slots)]
+				b.run(s, slot)
 				slot.ready <- struct{}{}
-				b.reset()
 			}
 		})
 	}
 
 	for s := range n {
-		slot := &slots[s%len(slots)]
+		slot := slots[s%len(slots)]
 		<-slot.ready
-		for i, w := range slot.nodes {
-			scores[w] += slot.deltas[i]
-		}
+		slot.addTo(scores)
 		tokens <- struct{}{}
 	}
 	wg.Wait()

@@ -23,7 +23,7 @@ func exportAll() cmp.Option {
 	return cmp.Exporter(func(reflect.Type) bool { return true })
 }
 
-func readJSON(t *testing.T, name string, v any) {
+func readJSON(t testing.TB, name string, v any) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {

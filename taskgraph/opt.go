@@ -83,9 +83,13 @@ func (o Opt[T]) MarshalYAML() (any, error) {
 	return o.v, nil
 }
 
-// UnmarshalYAML sets the null state for a null node and otherwise decodes
-// the value. A value that T rejects through a Valid method gives
-// *InvalidInputError with the message "Expected union value".
+// UnmarshalYAML decodes the value of a node. A value that T rejects through
+// a Valid method gives *InvalidInputError with the message "Expected union
+// value".
+//
+// NOTE: yaml.v3 does not call UnmarshalYAML for a null value inside a
+// struct or map, so such a field stays absent. ParseFrontmatter walks the
+// YAML nodes itself and keeps null and absent apart.
 func (o *Opt[T]) UnmarshalYAML(node *yaml.Node) error {
 	if yamlValue(node).kind == kindNull {
 		*o = Null[T]()
