@@ -171,6 +171,9 @@ func (h *Hub) Start(ctx context.Context) error {
 		return err
 	}
 	return h.step(StepServe, func() error {
+		h.refreshChecks(ctx)
+		h.wg.Add(1)
+		go h.watchHealth()
 		h.health.SetStatus(health.StatusReady)
 		h.log.Info("hub ready", "addr", addrString(h.Addr()), "instanceId", h.instanceID, "version", Version)
 		return nil
@@ -362,4 +365,43 @@ func (h *Hub) SpokeViews() []spokes.SpokeView {
 		return nil
 	}
 	return h.spokes.Spokes("")
+}
+
+// healthInterval is the period of the background health checks.
+const healthInterval = 5 * time.Second
+
+// watchHealth refreshes the /health checks until the hub stops. A failing
+// check is reported but does not flip readiness: a short database outage
+// must not take every instance out of a load balancer at once.
+func (h *Hub) watchHealth() {
+	defer h.wg.Done()
+	t := time.NewTicker(healthInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-t.C:
+			h.refreshChecks(h.ctx)
+		}
+	}
+}
+
+func (h *Hub) refreshChecks(ctx context.Context) {
+	c := health.Checks{Database: health.CheckOK, Bus: health.CheckOK}
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := h.store.Ping(pingCtx); err != nil {
+		c.Database = health.CheckDown
+		if ctx.Err() == nil {
+			h.log.Warn("database health check failed", "error", err)
+		}
+	}
+	if err := h.localBus.Publish(pingCtx, "system.ping", "", nil); err != nil {
+		c.Bus = health.CheckDown
+	}
+	if h.spokes != nil {
+		c.SpokesConnected = h.spokes.ConnectedSpokes()
+	}
+	h.health.SetChecks(c)
 }
