@@ -150,10 +150,8 @@ const callNodeColumns = `id, metadata, created_at, updated_at, parent_request_id
   operation_id, operation_ref, status, identity, caller_account_id, session_id, spoke_id,
   instance_id, input, output, error, response_count, started_at, completed_at`
 
-// callNodeRow is the VALUES tuple of one node; the operation id resolves
-// to the sentinel when no definition has it.
-const callNodeRow = `(?, ?, ?, ?, ?, ?, COALESCE((SELECT o.id FROM operations o WHERE o.id = ?), '` +
-	RemovedOperationID + `'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// callNodeRow is the VALUES tuple of one node.
+const callNodeRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // callNodeConflict applies a later snapshot unless the stored row is
 // terminal with another status; the columns the first write fixed stay.
@@ -174,48 +172,69 @@ func nullIfEmpty(s string) *string {
 }
 
 // writeNodes upserts a batch of snapshots in one transaction with one
-// multi-row statement. A foreign-key failure (the definition was deleted
-// between resolution and commit) is retried once, resolving again.
+// multi-row statement (100 rows use 2,000 parameters, far below the limits
+// of 32,766 on SQLite and 65,535 on Postgres). Operation ids without a
+// definition are stored as RemovedOperationID. A foreign-key failure (the
+// definition was deleted between resolution and commit) is retried once,
+// resolving the ids again.
 func (q *callGraphQueue) writeNodes(ctx context.Context, batch []CallNodeWrite) error {
-	now := q.s.now()
-	instanceID := nullIfEmpty(q.s.InstanceID())
-	var sql strings.Builder
-	sql.WriteString("INSERT INTO call_graph_nodes (" + callNodeColumns + ") VALUES ")
-	args := make([]any, 0, 20*len(batch))
-	for i, n := range batch {
-		if i > 0 {
-			sql.WriteString(", ")
-		}
-		sql.WriteString(callNodeRow)
-		root := n.RootRequestID
-		if root == "" {
-			root = n.RequestID
-		}
-		meta := n.Metadata
-		if meta == nil {
-			meta = map[string]any{}
-		}
-		args = append(args, n.RequestID, NewJSON(meta), now, now, nullIfEmpty(n.ParentRequestID), root,
-			n.OperationRef, n.OperationRef, n.Status, n.Identity, nullIfEmpty(n.CallerAccountID),
-			nullIfEmpty(n.SessionID), nullIfEmpty(n.SpokeID), instanceID, n.Input, n.Output, n.Error,
-			n.ResponseCount, Norm(n.StartedAt), normPtr(n.CompletedAt))
-	}
-	sql.WriteString(callNodeConflict)
-	stmt := sql.String()
-
-	write := func() error {
-		return q.s.bulk.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return tx.Exec(stmt, args...).Error
-		})
-	}
-	err := write()
+	err := q.writeNodesOnce(ctx, batch)
 	if err != nil && isForeignKeyError(err) {
-		err = write()
+		err = q.writeNodesOnce(ctx, batch)
 	}
 	if err != nil {
 		return mapError(err, "call_graph_nodes", stmtWrite)
 	}
 	return nil
+}
+
+func (q *callGraphQueue) writeNodesOnce(ctx context.Context, batch []CallNodeWrite) error {
+	now := q.s.now()
+	instanceID := nullIfEmpty(q.s.InstanceID())
+	refs := make([]string, 0, len(batch))
+	for i := range batch {
+		refs = append(refs, batch[i].OperationRef)
+	}
+
+	return q.s.bulk.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var known []string
+		if err := tx.Raw("SELECT id FROM operations WHERE id IN ?", refs).Scan(&known).Error; err != nil {
+			return err
+		}
+		exists := make(map[string]bool, len(known))
+		for _, id := range known {
+			exists[id] = true
+		}
+
+		var sql strings.Builder
+		sql.WriteString("INSERT INTO call_graph_nodes (" + callNodeColumns + ") VALUES ")
+		args := make([]any, 0, 20*len(batch))
+		for i := range batch {
+			n := &batch[i]
+			if i > 0 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString(callNodeRow)
+			root := n.RootRequestID
+			if root == "" {
+				root = n.RequestID
+			}
+			meta := n.Metadata
+			if meta == nil {
+				meta = map[string]any{}
+			}
+			operationID := n.OperationRef
+			if !exists[operationID] {
+				operationID = RemovedOperationID
+			}
+			args = append(args, n.RequestID, NewJSON(meta), now, now, nullIfEmpty(n.ParentRequestID), root,
+				operationID, n.OperationRef, string(n.Status), n.Identity, nullIfEmpty(n.CallerAccountID),
+				nullIfEmpty(n.SessionID), nullIfEmpty(n.SpokeID), instanceID, n.Input, n.Output, n.Error,
+				n.ResponseCount, Norm(n.StartedAt), normPtr(n.CompletedAt))
+		}
+		sql.WriteString(callNodeConflict)
+		return tx.Exec(sql.String(), args...).Error
+	})
 }
 
 // isForeignKeyError reports whether err is a foreign-key violation.

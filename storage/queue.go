@@ -15,9 +15,11 @@ type QueueConfig struct {
 	// with a new key is dropped, while an item whose key is pending merges.
 	Capacity int
 	// MaxBytes bounds the approximate payload bytes pending, like
-	// Capacity; 0 means no byte limit.
+	// Capacity. Zero takes the default and a negative value means no limit.
 	MaxBytes int
-	// MaxBatch is the number of rows written per flush transaction.
+	// MaxBatch is the number of rows written per flush transaction, at
+	// most 1,000 (larger values are lowered to it, which keeps a multi-row
+	// statement within the parameter limits of both dialects).
 	MaxBatch int
 	// Interval is the flush period; a full batch flushes at once.
 	Interval time.Duration
@@ -48,6 +50,7 @@ func (c QueueConfig) withDefaults(d QueueConfig) QueueConfig {
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = d.MaxBatch
 	}
+	c.MaxBatch = min(c.MaxBatch, maxBatchRows)
 	if c.Interval <= 0 {
 		c.Interval = d.Interval
 	}
@@ -67,6 +70,10 @@ func (q QueueConfigs) withDefaults() QueueConfigs {
 		MaxBatch: 1000, Interval: 5 * time.Second, MaxRetry: retry})
 	return q
 }
+
+// maxBatchRows bounds QueueConfig.MaxBatch: 1,000 call-graph rows take
+// 20,000 parameters.
+const maxBatchRows = 1000
 
 // Drop reasons counted in QueueStats.Dropped.
 const (

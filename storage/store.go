@@ -194,6 +194,9 @@ func (s *Store) Close(ctx context.Context) error {
 	return s.closeErr
 }
 
+// closeResetTimeout bounds the reset of the own instance in Close.
+const closeResetTimeout = 10 * time.Second
+
 func (s *Store) close(ctx context.Context) error {
 	var errs []error
 	if err := s.closeQueues(ctx); err != nil {
@@ -203,7 +206,11 @@ func (s *Store) close(ctx context.Context) error {
 		s.stopBackground()
 	}
 	s.background.Wait()
-	if err := s.resetInstance(ctx, s.InstanceID(), resetShutdown); err != nil {
+
+	// The reset runs even when ctx ended during the flush.
+	resetCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeResetTimeout)
+	defer cancel()
+	if err := s.resetInstance(resetCtx, s.InstanceID(), resetShutdown); err != nil {
 		errs = append(errs, fmt.Errorf("resetting this instance at close: %w", err))
 	}
 	if err := s.closePools(); err != nil {
