@@ -81,9 +81,9 @@ const (
 	sqliteUnique       = 2067
 )
 
-// stmtKind tells mapError whether the failed statement deleted rows: a
-// foreign-key failure of a delete means the row is still referenced, of an
-// insert or update that a referenced row is missing.
+// stmtKind is the kind of statement that failed. A foreign-key failure of
+// a delete means the row is still referenced. The same failure of an
+// insert or update means that a referenced row is missing.
 type stmtKind int
 
 const (

@@ -11,8 +11,9 @@ import (
 // QueueConfig tunes one write-behind queue. Zero fields take the queue's
 // defaults.
 type QueueConfig struct {
-	// Capacity is the number of distinct pending keys; at capacity an item
-	// with a new key is dropped, while an item whose key is pending merges.
+	// Capacity is the maximum number of distinct pending keys. At capacity
+	// an item with a new key is dropped, while an item whose key is
+	// pending still merges.
 	Capacity int
 	// MaxBytes bounds the approximate payload bytes pending, like
 	// Capacity. Zero takes the default and a negative value means no limit.
@@ -114,8 +115,8 @@ func (s *Store) Stats() Stats {
 }
 
 // pendingSet is a bounded map of pending items that keeps the order in
-// which keys first arrived and merges items of a pending key. It never
-// blocks on I/O; its mutex is held only for map updates.
+// which keys first arrived and merges items of a pending key. Its methods
+// do no I/O and hold the mutex only while they update the map.
 type pendingSet[K comparable, V any] struct {
 	mu       sync.Mutex
 	capacity int
@@ -222,9 +223,9 @@ func (p *pendingSet[K, V]) stats() QueueStats {
 
 // batchWriter writes the items of a pending set in batches, one
 // transaction each. A batch that fails with a transient error is kept and
-// retried until it succeeds or MaxRetry has passed; a batch that fails
-// otherwise is split in halves until the rows the database rejects are
-// isolated, dropped and logged, and the rest is committed.
+// retried until it succeeds or MaxRetry has passed. A batch that fails
+// otherwise is split in halves until the rejected rows are isolated. Those
+// rows are dropped and logged, and the rest is committed.
 type batchWriter[K comparable, V any] struct {
 	name    string
 	cfg     QueueConfig
@@ -310,8 +311,8 @@ func (b *batchWriter[K, V]) writeIsolating(ctx context.Context, batch []V) (int,
 	return first + second, err
 }
 
-// dropPending counts every pending and in-flight item as dropped for
-// reason and forgets it.
+// dropPending discards every pending and in-flight item and counts it as
+// dropped for reason.
 func (b *batchWriter[K, V]) dropPending(reason string) int {
 	n := len(b.inflight)
 	b.inflight = nil
@@ -384,8 +385,8 @@ func (f *flusher) run(ctx context.Context) {
 	}
 }
 
-// flush asks the flusher to write everything pending and waits until it
-// did or ctx ends.
+// flush requests a write of everything pending and waits until the
+// flusher has written it or ctx ends.
 func (f *flusher) flush(ctx context.Context) error {
 	done := make(chan struct{})
 	select {

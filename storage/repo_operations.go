@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
 
@@ -22,12 +21,12 @@ type Operations interface {
 	// Providers returns the active registrations of a definition, oldest
 	// registration first.
 	Providers(ctx context.Context, operationID string) ([]Registration, error)
-	// Delete removes a definition that call nodes may still reference: it
-	// re-points those nodes to RemovedOperationID in batches of 10,000 (each
-	// its own transaction when called outside InTx), then, in one
-	// transaction, re-points what was flushed meanwhile, deletes the row (its
-	// registrations cascade) and appends an operation.deleted audit row owned
-	// by the system account. The nodes keep their operation_ref.
+	// Delete removes a definition that call nodes may still reference. It
+	// re-points those nodes to RemovedOperationID in batches of 10,000, each
+	// its own transaction when called outside InTx. Then, in one
+	// transaction, it re-points what was flushed meanwhile, deletes the row
+	// (its registrations cascade) and appends an operation.deleted audit row
+	// owned by the system account. The nodes keep their operation_ref.
 	Delete(ctx context.Context, id string) error
 }
 
@@ -205,6 +204,3 @@ WHERE id IN (SELECT id FROM call_graph_nodes WHERE operation_id = ? LIMIT ?)`,
 	}
 	return res.RowsAffected, nil
 }
-
-// errNoRows reports whether err is ErrNotFound.
-func errNoRows(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -10,10 +10,10 @@ import (
 // Spokes reads and writes spokes and their registrations.
 type Spokes interface {
 	// Register records a spoke connection and its operations in one
-	// transaction: it upserts the spoke by (owner, name) as connected on
-	// the new connection, upserts the remapped definition of every offered
-	// operation and, unless the alias rule forbids it, the plain one, makes
-	// this spoke's registrations of those definitions active, and turns its
+	// transaction. It upserts the spoke by (owner, name) as connected on the
+	// new connection. It upserts the remapped definition of every offered
+	// operation and, unless the alias rule forbids it, the plain one. It
+	// makes this spoke's registrations of those definitions active and its
 	// other registrations inactive. An error rolls all of it back.
 	//
 	// Alias rule: the plain id becomes an alias unless it is listed in

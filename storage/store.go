@@ -25,9 +25,9 @@ const (
 )
 
 // Store is an open database with its repositories, write-behind queues and
-// hub-instance bookkeeping. It implements Repos outside any transaction:
-// writes go to the writer pool and reads to the reader pool (on SQLite
-// these are separate pools; on Postgres they are one). Close releases it.
+// hub-instance bookkeeping. It implements Repos outside any transaction.
+// Writes go to the writer pool and reads to the reader pool, which are
+// separate pools on SQLite and one pool on Postgres. Close releases it.
 type Store struct {
 	cfg     Config
 	opts    Options
@@ -175,7 +175,7 @@ func (s *Store) InstanceID() string {
 	return s.instanceID
 }
 
-// Ping checks that the database answers; it serves health checks.
+// Ping checks that the database responds, for health checks.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.writerSQL.PingContext(ctx); err != nil {
 		return fmt.Errorf("%w: pinging the database: %v", ErrUnavailable, err)

@@ -82,7 +82,7 @@ func normPtr(t *time.Time) *time.Time {
 var timeType = reflect.TypeFor[time.Time]()
 
 // utcTimes converts every time.Time and *time.Time field of the struct v
-// points to (embedded structs included) to UTC.
+// points to, and of the structs it contains, to UTC.
 func utcTimes(v reflect.Value) {
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
@@ -120,7 +120,7 @@ func utcTimes(v reflect.Value) {
 				u := f.Elem().Interface().(time.Time).UTC()
 				f.Set(reflect.ValueOf(&u))
 			}
-		case sf.Anonymous && f.Kind() == reflect.Struct:
+		case f.Kind() == reflect.Struct:
 			utcTimes(f.Addr())
 		}
 	}

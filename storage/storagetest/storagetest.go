@@ -3,7 +3,7 @@
 //
 // SQLite stores live in a file under t.TempDir(). Postgres stores use the
 // server named by ALKHUB_TEST_POSTGRES_DSN, each in a fresh schema that is
-// dropped when the test ends; without the variable Postgres tests skip.
+// dropped when the test ends. Without the variable, Postgres tests skip.
 package storagetest
 
 import (
@@ -18,7 +18,7 @@ import (
 )
 
 // Clock is a manual clock for Options.Now. It starts at a fixed time with
-// a sub-second part and moves only when told to.
+// a sub-second part and moves only through Advance.
 type Clock struct {
 	mu sync.Mutex
 	t  time.Time

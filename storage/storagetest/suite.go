@@ -11,8 +11,9 @@ import (
 	"github.com/alkdev/alkhub/storage"
 )
 
-// Env is what one conformance case gets: a fresh database, a store on it
-// driven by a manual clock, and a context that fails the case when it hangs.
+// Env is the fixture of one conformance case: a fresh database, a store on
+// it driven by a manual clock, and a context that fails the case when it
+// hangs.
 type Env struct {
 	T      *testing.T
 	Ctx    context.Context

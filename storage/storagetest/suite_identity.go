@@ -72,6 +72,9 @@ var identityCases = []conformanceCase{
 		if !got.Valid(e.Clock.Now()) {
 			e.T.Error("fresh key is not valid")
 		}
+		if got.Owner.CreatedAt.Location() != time.UTC || !got.Owner.CreatedAt.Equal(a.CreatedAt) {
+			e.T.Errorf("owner created_at = %v, want %v in UTC", got.Owner.CreatedAt, a.CreatedAt)
+		}
 		_, err = e.Store.APIKeys().Authenticate(e.Ctx, HashKey("alk_other"))
 		wantErr(e.T, "unknown hash", err, storage.ErrNotFound)
 
