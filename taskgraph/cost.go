@@ -238,9 +238,9 @@ func WorkflowCost(g *TaskGraph, opts WorkflowCostOptions) (WorkflowCostResult, e
 }
 
 // LegacyEV returns the expected cost of the earlier standalone taskgraph
-// CLI, which assumed 2 retries, a fallback cost of 20, 0.5 time lost per
-// retry at a value rate of 100, and scopeCost both as the cost and as the
-// retry fee. With q = 1 - p and r = 2:
+// CLI. That model assumes 2 retries, a fallback cost of 20 and 0.5 time lost
+// per retry at a value rate of 100. It uses scopeCost both as the cost and
+// as the retry fee. With q = 1 - p and r = 2:
 //
 //	Ps = 1 - q^(r+1)
 //	ER = (q/p) * (1 - q^(r+1) - (r+1)*p*q^r) / Ps, or 0 unless Ps > 0 and p < 1

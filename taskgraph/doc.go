@@ -46,7 +46,7 @@
 //
 // A TaskGraph is not safe for concurrent mutation. Read methods and
 // analyses keep no hidden caches, so any number of goroutines may read a
-// graph at the same time while nobody writes to it. Bottlenecks starts
+// graph at the same time as long as no goroutine modifies it. Bottlenecks starts
 // worker goroutines of its own and waits for them before it returns.
 //
 // # Decisions of this port

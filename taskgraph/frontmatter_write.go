@@ -91,9 +91,9 @@ func SerializeFrontmatter(t TaskInput, body string, opts ...SerializeOption) (st
 }
 
 // stringNode returns a string scalar. The encoder writes it plain when it
-// reads back as the same string and quotes it otherwise; texts with line
-// breaks are double-quoted so that no block-scalar chomping rule can change
-// them.
+// reads back as the same string and quotes it otherwise. Texts with line
+// breaks are always double-quoted, so no block-scalar chomping rule can
+// change them.
 func stringNode(s string) *yaml.Node {
 	node := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 	if strings.ContainsAny(s, "\n\r") {

@@ -43,8 +43,8 @@ func edgeDataOf(a EdgeAttrs) edgeData {
 // of the rest; adding it again appends it at the end.
 //
 // The zero value is an empty graph ready to use. A TaskGraph is not safe for
-// concurrent mutation; any number of goroutines may read it and run analyses
-// on it while nobody writes.
+// concurrent mutation. Any number of goroutines may read it and run
+// analyses on it as long as no goroutine modifies it.
 type TaskGraph struct {
 	ids   []string
 	index map[string]int32

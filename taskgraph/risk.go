@@ -19,7 +19,8 @@ type RiskDistribution struct {
 	Unspecified []string `json:"unspecified"`
 }
 
-// DecomposeResult says whether a task should be split and why.
+// DecomposeResult is the advice of ShouldDecomposeTask: whether to split a
+// task, and why.
 type DecomposeResult struct {
 	ShouldDecompose bool     `json:"shouldDecompose"`
 	Reasons         []string `json:"reasons"`
@@ -85,7 +86,7 @@ func RiskDistributionOf(g *TaskGraph) RiskDistribution {
 }
 
 // ShouldDecomposeTask advises splitting a task whose risk is high or
-// critical, or whose scope is broad or system; unassessed labels resolve to
+// critical, or whose scope is broad or system. Unassessed labels resolve to
 // their defaults and never trigger. Reasons come in that order, worded
 // "risk: high — failure probability 0.35" and
 // "scope: broad — cost estimate 4.0".

@@ -3,7 +3,7 @@ package taskgraph
 import "strconv"
 
 // Issue is one problem found by validation. Schema issues carry TaskID,
-// Field and, for an invalid label, the Value; graph issues carry a Category
+// Field and, for an invalid label, the Value. Graph issues carry a Category
 // ("cycle" or "dangling-reference") and, for cycles, the cycles as Details.
 type Issue struct {
 	Type     string     `json:"type"`
