@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -163,46 +162,46 @@ func DecodeEnvelope(data []byte) (Envelope, error) {
 }
 
 func decodeEnvelope(data []byte) (Envelope, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
-		return Envelope{}, fmt.Errorf("reading start of object: %w", err)
+	if !json.Valid(data) {
+		// Decode again only to describe the syntax error.
+		var raw json.RawMessage
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return Envelope{}, err
+		}
+		return Envelope{}, errors.New("invalid JSON")
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+
+	// The input is valid JSON from here on, so the scan below only finds boundaries.
+	i := skipSpace(data, 0)
+	if data[i] != '{' {
 		return Envelope{}, errors.New("not a JSON object")
 	}
-
-	var (
-		env                    Envelope
-		typeRaw, idRaw, payRaw json.RawMessage
-		haveType, haveID       bool
-	)
-	for dec.More() {
-		keyTok, err := dec.Token()
-		if err != nil {
-			return Envelope{}, fmt.Errorf("reading key: %w", err)
+	var typeRaw, idRaw, payRaw []byte
+	var haveType, haveID bool
+	i = skipSpace(data, i+1)
+	for data[i] != '}' {
+		keyEnd := skipString(data, i)
+		key := data[i:keyEnd]
+		i = skipSpace(data, keyEnd)
+		i = skipSpace(data, i+1) // the colon
+		valueEnd := skipValue(data, i)
+		value := data[i:valueEnd]
+		switch {
+		case keyIs(key, "type"):
+			typeRaw, haveType = value, true
+		case keyIs(key, "id"):
+			idRaw, haveID = value, true
+		case keyIs(key, "payload"):
+			payRaw = value
 		}
-		key, _ := keyTok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return Envelope{}, fmt.Errorf("reading value of %q: %w", key, err)
+		i = skipSpace(data, valueEnd)
+		if data[i] == ',' {
+			i = skipSpace(data, i+1)
 		}
-		switch key {
-		case "type":
-			typeRaw, haveType = raw, true
-		case "id":
-			idRaw, haveID = raw, true
-		case "payload":
-			payRaw = raw
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return Envelope{}, fmt.Errorf("reading end of object: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Envelope{}, errors.New("trailing data after object")
 	}
 
+	var env Envelope
+	var err error
 	if !haveType {
 		return Envelope{}, errors.New(`missing "type"`)
 	}
@@ -219,20 +218,101 @@ func decodeEnvelope(data []byte) (Envelope, error) {
 		return Envelope{}, fmt.Errorf(`field "id": %w`, err)
 	}
 	if len(payRaw) > 0 && string(payRaw) != "null" {
-		env.Payload = payRaw
+		env.Payload = json.RawMessage(bytes.Clone(payRaw))
 	}
 	return env, nil
 }
 
-func decodeString(raw json.RawMessage) (string, error) {
-	if len(raw) == 0 || raw[0] != '"' {
+// keyIs reports whether the raw JSON string key decodes to name. Keys are compared exactly,
+// as a JavaScript peer compares them; a key written with escapes is decoded first.
+func keyIs(key []byte, name string) bool {
+	if len(key) == len(name)+2 && string(key[1:len(key)-1]) == name {
+		return true
+	}
+	if bytes.IndexByte(key, '\\') < 0 {
+		return false
+	}
+	var s string
+	return json.Unmarshal(key, &s) == nil && s == name
+}
+
+// decodeString decodes a raw JSON value that must be a string.
+func decodeString(raw []byte) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' {
 		return "", errors.New("not a string")
+	}
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner), nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", err
 	}
 	return s, nil
+}
+
+// skipSpace returns the index of the first byte at or after i that is not JSON whitespace.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the index just past the JSON string that starts at data[i]. The input
+// must be valid JSON.
+func skipString(data []byte, i int) int {
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(data)
+}
+
+// skipValue returns the index just past the JSON value that starts at data[i]. The input
+// must be valid JSON.
+func skipValue(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for i < len(data) {
+			switch data[i] {
+			case '"':
+				i = skipString(data, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return len(data)
+	default:
+		for i < len(data) {
+			switch data[i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return i
+			}
+			i++
+		}
+		return i
+	}
 }
 
 // DecodePayload returns the payload of e as a T. A payload that already is a T is returned as

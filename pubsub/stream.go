@@ -71,6 +71,9 @@ type Stream[T any] struct {
 	dropped      atomic.Uint64
 
 	sendMu sync.RWMutex
+	// closing is set before the channel is closed, so producers holding sendMu for reading
+	// can test it without a select on done.
+	closing atomic.Bool
 
 	mu      sync.Mutex
 	ended   bool
@@ -109,11 +112,9 @@ func NewStream[T any](ctx context.Context, o StreamOptions) *Stream[T] {
 // the stream, and ErrClosed when the stream had already ended.
 func (s *Stream[T]) Push(v T) error {
 	s.sendMu.RLock()
-	select {
-	case <-s.done:
+	if s.closing.Load() {
 		s.sendMu.RUnlock()
 		return ErrClosed
-	default:
 	}
 	select {
 	case s.ch <- v:
@@ -205,6 +206,7 @@ func (s *Stream[T]) end(reason error, discard bool) bool {
 	if stopCtx != nil {
 		stopCtx()
 	}
+	s.closing.Store(true)
 	s.sendMu.Lock()
 	close(s.ch)
 	s.sendMu.Unlock()

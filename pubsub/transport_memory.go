@@ -55,7 +55,8 @@ type MemoryTransport struct {
 }
 
 type memEntry struct {
-	h Handler
+	h   Handler
+	key string // topic, or event type for a type-wide handler
 }
 
 // NewMemoryTransport returns an open in-memory transport. It implements Transport,
@@ -99,35 +100,34 @@ func (m *MemoryTransport) Publish(_ context.Context, env Envelope) error {
 		return ErrClosed
 	}
 	exact := m.topics[string(key)]
-	wide := m.types[env.Type]
+	var wide []*memEntry
+	if len(m.types) > 0 {
+		wide = m.types[env.Type]
+	}
 	m.inflight.Add(1)
 	m.mu.RUnlock()
 	defer m.inflight.Done()
 
 	m.published.Add(1)
-	if len(exact) == 0 && len(wide) == 0 {
-		return nil
-	}
-	topic := env.Topic()
 	for _, e := range exact {
-		m.deliver(e, topic, env, encoded)
+		m.deliver(e, env, encoded)
 	}
 	for _, e := range wide {
-		m.deliver(e, env.Type, env, encoded)
+		m.deliver(e, env, encoded)
 	}
 	return nil
 }
 
-func (m *MemoryTransport) deliver(e *memEntry, topic string, env Envelope, encoded []byte) {
+func (m *MemoryTransport) deliver(e *memEntry, env Envelope, encoded []byte) {
 	if encoded != nil {
 		var err error
 		if env, err = DecodeEnvelope(encoded); err != nil {
-			m.report(fmt.Errorf("decoding round-trip envelope on %q: %w", topic, err))
+			m.report(fmt.Errorf("decoding round-trip envelope on %q: %w", e.key, err))
 			return
 		}
 	}
 	m.delivered.Add(1)
-	if perr := CallHandler(e.h, topic, env); perr != nil {
+	if perr := CallHandler(e.h, e.key, env); perr != nil {
 		m.panics.Add(1)
 		m.report(perr)
 	}
@@ -157,7 +157,7 @@ func (m *MemoryTransport) SubscribeType(_ context.Context, eventType string, h H
 }
 
 func (m *MemoryTransport) add(table map[string][]*memEntry, key string, h Handler) (func(), error) {
-	e := &memEntry{h: h}
+	e := &memEntry{h: h, key: key}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
