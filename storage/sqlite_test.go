@@ -191,3 +191,20 @@ func TestCloseFlushesQueues(t *testing.T) {
 		t.Errorf("node open at shutdown = %s, want failed by the shutdown reset", n.Status)
 	}
 }
+
+func TestBackupSQLiteCopiesRows(t *testing.T) {
+	s := openTest(t, testConfig(t, DialectSQLite), Options{})
+	ctx := testContext(t)
+	a := Account{Email: "backup@example.com"}
+	if err := s.Accounts().Create(ctx, &a); err != nil {
+		t.Fatalf("creating account: %v", err)
+	}
+	dst := t.TempDir() + "/copy.db"
+	if err := s.BackupSQLite(ctx, dst); err != nil {
+		t.Fatalf("backing up: %v", err)
+	}
+	copyStore := openTest(t, Config{SQLitePath: dst}, Options{})
+	if _, err := copyStore.Accounts().GetByEmail(ctx, "backup@example.com"); err != nil {
+		t.Errorf("account in the copy: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package storagetest
 import (
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/alkdev/alkhub/storage"
 )
@@ -138,6 +139,23 @@ var spokeCases = []conformanceCase{
 		}
 		_, err = e.Store.Spokes().Disconnect(e.Ctx, "missing", "x")
 		wantErr(e.T, "disconnecting a missing spoke", err, storage.ErrNotFound)
+	}},
+	{"heartbeat touch writes behind", func(e *Env) {
+		a := e.mustAccount("beat@example.com")
+		res := e.register(a.ID, "box", "conn-1")
+		before, _ := e.Store.Spokes().Get(e.Ctx, res.SpokeID)
+		at := e.Clock.Now().Add(time.Second)
+		e.Store.Spokes().TouchHeartbeat(res.SpokeID, at)
+		e.Store.Spokes().TouchHeartbeat(res.SpokeID, at.Add(10*time.Second)) // inside 30 s: skipped
+		noErr(e.T, "flushing", e.Store.Flush(e.Ctx))
+		sp, err := e.Store.Spokes().Get(e.Ctx, res.SpokeID)
+		noErr(e.T, "reading spoke", err)
+		if sp.LastHeartbeat == nil || !sp.LastHeartbeat.Equal(at) {
+			e.T.Errorf("last_heartbeat = %v, want %v", sp.LastHeartbeat, at)
+		}
+		if !sp.UpdatedAt.Equal(before.UpdatedAt) {
+			e.T.Errorf("heartbeat changed updated_at: %v → %v", before.UpdatedAt, sp.UpdatedAt)
+		}
 	}},
 	{"deleting spoke keeps definitions", func(e *Env) {
 		a := e.mustAccount("del@example.com")
