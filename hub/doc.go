@@ -5,12 +5,12 @@
 //
 // Every invocation travels as call events on an in-process bus: the
 // pending-request map publishes call.requested and waits, the operations
-// server runs the registry's handler and answers, and the call-graph tap
+// server runs the registry's handler and publishes the result, and the call-graph tap
 // records both. Operations of spokes are registry entries that forward the
 // call over the spoke's WebSocket (package hub/spokes).
 //
 // Middleware order on HTTP: request id, recover, access log, body limit,
 // CORS, readiness gate, authentication. The gate runs before
-// authentication so that every request answers 503 while the hub starts,
+// authentication so that every request responds with 503 while the hub starts,
 // whether or not its key could be checked yet.
 package hub

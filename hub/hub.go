@@ -211,7 +211,7 @@ func (h *Hub) fail(name string, err error) error {
 }
 
 // listen opens the listener and serves HTTP at once, so /health reports
-// progress while the remaining steps run; every other route answers 503
+// progress while the remaining steps run; every other route responds with 503
 // until the hub is ready.
 func (h *Hub) listen() error {
 	if h.noListener {
@@ -358,7 +358,7 @@ func (h *Hub) shutdown(ctx context.Context) error {
 // newRequestID returns a UUID v4.
 func newRequestID() string { return uuid.NewString() }
 
-// SpokeViews lists the spokes this hub knows, connected or not, sorted by
+// SpokeViews lists the spokes this hub has records of, connected or not, sorted by
 // id.
 func (h *Hub) SpokeViews() []spokes.SpokeView {
 	if h.spokes == nil {

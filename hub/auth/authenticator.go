@@ -127,7 +127,7 @@ func NewAuthenticator(store KeyStore, o AuthenticatorOptions) *Authenticator {
 
 // Authenticate resolves a key to a principal. Every failure is
 // ErrUnauthenticated, except a store failure, which is returned wrapped so
-// the caller can answer 503 rather than 401.
+// the caller can respond with 503 rather than 401.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (Principal, error) {
 	if !WellFormed(token) {
 		return Principal{}, ErrUnauthenticated

@@ -30,7 +30,7 @@ type Sink interface {
 type Options struct {
 	Bus  *pubsub.PubSub
 	Sink Sink
-	// LookupSpec tells subscriptions from unary calls and finds the tags
+	// LookupSpec distinguishes subscriptions from unary calls and finds the tags
 	// of an operation ("sensitive" keeps its input out of storage).
 	LookupSpec func(id string) (operations.OperationSpec, bool)
 	// MemoryRetention is how long finished nodes stay in memory (10 min).

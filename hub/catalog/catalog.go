@@ -17,7 +17,7 @@ import (
 	"github.com/alkdev/alkhub/operations"
 )
 
-// Kind says where an operation's handler lives.
+// Kind is where an operation's handler lives.
 type Kind string
 
 // Provider kinds.
@@ -38,7 +38,7 @@ type Provider struct {
 	Providers int `json:"providers,omitempty"`
 }
 
-// Entry is one operation as the catalog knows it. Entries are values: the
+// Entry is one operation as the catalog stores it. Entries are values: the
 // catalog stores copies and returns copies, but the spec's slices and maps
 // are shared and must not be modified.
 type Entry struct {

@@ -10,7 +10,7 @@ import (
 // Status is the overall state of a hub process.
 type Status string
 
-// Overall states. Only StatusReady answers /health with 200.
+// Overall states. Only StatusReady makes /health return 200.
 const (
 	StatusStarting Status = "starting"
 	StatusReady    Status = "ready"

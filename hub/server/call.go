@@ -25,7 +25,7 @@ type callRequest struct {
 }
 
 // readCallRequest decodes and checks the body. On failure it has already
-// written the error answer and returns ok false.
+// written the error response and returns ok false.
 func (s *server) readCallRequest(c echo.Context, subscribe bool) (callRequest, bool, error) {
 	var req callRequest
 	body, err := io.ReadAll(c.Request().Body)
@@ -67,7 +67,7 @@ func (s *server) readCallRequest(c echo.Context, subscribe bool) (callRequest, b
 }
 
 // call serves POST /api/call. The call's requestId is the X-Request-Id of
-// the answer. A subscription operation answers with its first item and the
+// the answer. A subscription operation responds with its first item and the
 // stream is then aborted.
 func (s *server) call(c echo.Context) error {
 	req, ok, err := s.readCallRequest(c, false)

@@ -17,7 +17,7 @@ const (
 	codeBadRequest      = "BAD_REQUEST"
 )
 
-// ErrorBody is the JSON body of every error answer outside /v1/* and /mcp.
+// ErrorBody is the JSON body of every error response outside /v1/* and /mcp.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
@@ -30,7 +30,7 @@ type ErrorDetail struct {
 	RequestID string `json:"requestId,omitempty"`
 }
 
-// writeCallError answers with the status of the error's code and an
+// writeCallError responds with the status of the error's code and an
 // ErrorBody; defs are the operation's declared errors, if any.
 func writeCallError(c echo.Context, err error, defs []operations.ErrorDefinition) error {
 	ce := operations.MapError(err, defs)

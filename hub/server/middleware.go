@@ -106,7 +106,7 @@ func routePath(c echo.Context) string {
 }
 
 // bodyLimit rejects bodies larger than BodyLimitBytes with 413: at once
-// when Content-Length says so, otherwise when reading passes the limit.
+// when Content-Length exceeds it, otherwise when reading passes the limit.
 func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	limit := s.opts.BodyLimitBytes
 	return func(c echo.Context) error {
@@ -133,7 +133,7 @@ func isTooLarge(err error) bool {
 	return errors.As(err, &mbe)
 }
 
-// cors answers preflight requests and sets CORS headers for the listed
+// cors handles preflight requests and sets CORS headers for the listed
 // origins only.
 func (s *server) cors(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -177,7 +177,7 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// readinessGate answers 503 on every route but /health* until startup has
+// readinessGate responds with 503 on every route but /health* until startup has
 // finished and again once shutdown has begun.
 func (s *server) readinessGate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

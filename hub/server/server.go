@@ -70,7 +70,7 @@ func New(o Options) *echo.Echo {
 		e.Use(s.cors)
 	}
 	// The gate runs before authentication: while the hub starts, every
-	// request answers 503, whether or not its key could be checked yet.
+	// request responds with 503, whether or not its key could be checked yet.
 	e.Use(s.readinessGate, s.authenticate)
 
 	e.GET("/health", s.health)

@@ -89,7 +89,7 @@ func (s *server) nextItem(ctx context.Context, stream *operations.CallStream, ss
 	}
 }
 
-// subscribeUnary answers /api/subscribe for a query or mutation: one data
+// subscribeUnary serves /api/subscribe for a query or mutation: one data
 // event with the result, then done.
 func (s *server) subscribeUnary(c echo.Context, req callRequest, spec operations.OperationSpec) error {
 	p, _ := auth.PrincipalFrom(c.Request().Context())

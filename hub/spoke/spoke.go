@@ -61,7 +61,7 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Registration is the hub's answer to hub.register.
+// Registration is the result of hub.register.
 type Registration struct {
 	SpokeID             string            `json:"spokeId"`
 	Operations          map[string]string `json:"operations"`

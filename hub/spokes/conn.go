@@ -104,7 +104,7 @@ func (m *Manager) connOf(wc *ws.Conn) *conn {
 }
 
 // onFrame handles one call event from a peer, on its reader goroutine. It
-// never blocks: calls run on their own goroutines and answers go into
+// never blocks: calls run on their own goroutines and responses go into
 // bounded per-call buffers.
 func (m *Manager) onFrame(wc *ws.Conn, env pubsub.Envelope) {
 	c := m.connOf(wc)
@@ -137,7 +137,7 @@ func requestIDOf(env pubsub.Envelope) string {
 	return p.RequestID
 }
 
-// deliver hands a response frame to the call it answers. Frames for
+// deliver hands a response frame to the call it belongs to. Frames for
 // requests not forwarded to this connection are dropped and counted.
 func (c *conn) deliver(env pubsub.Envelope, requestID string) bool {
 	c.mu.Lock()

@@ -12,7 +12,7 @@ import (
 )
 
 // forwarded is a call the hub sent to a peer. The connection's reader
-// pushes the peer's answers into stream; a disconnect stops it with
+// pushes the peer's responses into stream; a disconnect stops it with
 // SPOKE_DISCONNECTED.
 type forwarded struct {
 	requestID string
@@ -255,7 +255,7 @@ func decodeResponse(env pubsub.Envelope, requestID string) (*operations.Response
 	return out, nil
 }
 
-// answerError turns a spoke's call.error or call.aborted into the error
+// answerError converts a spoke's call.error or call.aborted into the error
 // the caller sees.
 func answerError(env pubsub.Envelope, requestID string) error {
 	if env.Type == operations.EventCallAborted {

@@ -58,7 +58,7 @@ func (c *conn) handleRequest(env pubsub.Envelope) {
 	}()
 }
 
-// admitInbound records a peer call, or returns the error to answer with.
+// admitInbound records a peer call, or returns the error to send back.
 func (c *conn) admitInbound(requestID string, cancel context.CancelFunc) *operations.CallError {
 	c.m.mu.Lock()
 	defer c.m.mu.Unlock()
@@ -108,7 +108,7 @@ func (m *Manager) connForRequest(requestID string) *conn {
 }
 
 // serveInbound runs one call a peer made, with the connection's identity,
-// and answers on the socket.
+// and sends the result on the socket.
 func (c *conn) serveInbound(ctx context.Context, req operations.CallRequested) {
 	id := req.RequestID
 	identity := c.principal.Identity

@@ -145,7 +145,7 @@ type SpokeView struct {
 	Operations  []string `json:"operations"`
 }
 
-// Spokes returns the spokes this hub knows, for owners (or all, when
+// Spokes returns the spokes this hub has records of, for owners (or all, when
 // ownerID is ""), sorted by id.
 func (m *Manager) Spokes(ownerID string) []SpokeView {
 	m.mu.Lock()

@@ -53,7 +53,7 @@ type Options struct {
 	Store Store
 	// Events carries lifecycle events (spoke.*, operation.*); optional.
 	Events *pubsub.PubSub
-	// OnForward, when set, is told which spoke serves a request (the
+	// OnForward, when set, receives the spoke that serves a request (the
 	// call graph records it).
 	OnForward func(requestID, spokeID string)
 

@@ -31,7 +31,7 @@ type Store interface {
 	// the project.
 	CanWriteProject(ctx context.Context, id operations.Identity, projectID string) (bool, error)
 	// LoadDefinitions returns every stored spoke with its definitions
-	// (remapped and alias), so a restarted hub knows the ids that exist
+	// (remapped and alias), so a restarted hub has the ids that exist
 	// while their spokes are away.
 	LoadDefinitions(ctx context.Context) ([]StoredSpoke, error)
 }
