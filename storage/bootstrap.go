@@ -49,6 +49,13 @@ func (s *Store) Bootstrap(ctx context.Context, in BootstrapInput) (res Bootstrap
 
 	err = s.InTx(ctx, func(r Repos) error {
 		tx := r.(*repos)
+		if s.dialect == DialectPostgres {
+			// Serialises concurrent first starts, which would otherwise each
+			// see no admin and create one.
+			if err := tx.w.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?)", lockBootstrap).Error; err != nil {
+				return fmt.Errorf("taking the bootstrap lock: %w", err)
+			}
+		}
 		exists, err := tx.adminExists(ctx)
 		if err != nil || exists {
 			return err

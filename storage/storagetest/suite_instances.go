@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,40 @@ var instanceCases = []conformanceCase{
 		inst, _ = e.Store.Instances().Get(e.Ctx, e.Store.InstanceID())
 		if !inst.LastSeenAt.Equal(e.Clock.Now()) {
 			e.T.Errorf("last_seen_at = %v, want %v", inst.LastSeenAt, e.Clock.Now())
+		}
+	}},
+	{"concurrent bootstrap creates one admin", func(e *Env) {
+		stores := []*storage.Store{e.Store}
+		if e.Target.Dialect == storage.DialectPostgres {
+			stores = append(stores, e.Target.Open(e.T, storage.Options{Now: e.Clock.Now}))
+		}
+		var wg sync.WaitGroup
+		created := make([]bool, 4)
+		errs := make([]error, 4)
+		for i := range created {
+			s := stores[i%len(stores)]
+			wg.Go(func() {
+				plain := fmt.Sprintf("alk_boot%039d", i)
+				_, created[i], errs[i] = s.Bootstrap(e.Ctx, storage.BootstrapInput{
+					Email: fmt.Sprintf("admin%d@example.com", i), KeyHash: HashKey(plain), KeyPrefix: plain[:12]})
+			})
+		}
+		wg.Wait()
+		n := 0
+		for i := range created {
+			noErr(e.T, "bootstrapping", errs[i])
+			if created[i] {
+				n++
+			}
+		}
+		if n != 1 {
+			e.T.Errorf("%d bootstraps created an admin, want 1", n)
+		}
+		admins, err := e.Store.Accounts().List(e.Ctx, storage.AccountFilter{AccessLevel: storage.AccessAdmin},
+			storage.PageRequest{})
+		noErr(e.T, "listing admins", err)
+		if len(admins.Items) != 1 {
+			e.T.Errorf("%d admin accounts, want 1", len(admins.Items))
 		}
 	}},
 	{"dead instance is reaped and fenced", func(e *Env) {
