@@ -128,6 +128,13 @@ func (b *brandes) run(s int32, result *sourceResult) {
 	outStart, out, inStart := b.adj.outStart, b.adj.out, b.adj.inStart
 	nodes, delta, preds, queue := b.nodes, b.delta, b.preds, b.queue
 
+	result.nodes = result.nodes[:0]
+	result.deltas = result.deltas[:0]
+	if outStart[s] == outStart[s+1] {
+		// A source without dependents reaches nothing and adds nothing.
+		return
+	}
+
 	queue[0] = s
 	tail := 1
 	nodes[s].dist = 0
@@ -155,8 +162,6 @@ func (b *brandes) run(s int32, result *sourceResult) {
 		}
 	}
 
-	result.nodes = result.nodes[:0]
-	result.deltas = result.deltas[:0]
 	for i := tail - 1; i > 0; i-- {
 		w := queue[i]
 		dw := delta[w]
