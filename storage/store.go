@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 // Dialect names the database behind a store.
@@ -119,19 +118,13 @@ func openPools(ctx context.Context, cfg Config, o Options) (*Store, error) {
 
 // openGorm wraps the SQL pools in GORM sessions configured for the store.
 func (s *Store) openGorm() error {
-	gormLogger := logger.NewSlogLogger(s.log, logger.Config{
-		SlowThreshold:             200 * time.Millisecond,
-		LogLevel:                  logger.Warn,
-		IgnoreRecordNotFoundError: true,
-		ParameterizedQueries:      true,
-	})
 	conf := func(prepare bool) *gorm.Config {
 		return &gorm.Config{
 			SkipDefaultTransaction: true,
 			PrepareStmt:            prepare,
 			TranslateError:         false,
 			NowFunc:                s.now,
-			Logger:                 gormLogger,
+			Logger:                 gormLogger{log: s.log},
 		}
 	}
 	var err error
