@@ -64,8 +64,8 @@ type brandes struct {
 	adj   *adjacency
 	nodes []bfsNode
 	delta []float64
-	// preds holds the BFS predecessors of each node for the current source;
-	// those of w start at adj.inStart[w] and end at nodes[w].predEnd. A node
+	// preds holds the BFS predecessors of each node for the current source.
+	// Those of w start at adj.inStart[w] and end at nodes[w].predEnd. A node
 	// has at most in-degree of them, so the ranges never overlap.
 	preds []int32
 	// queue is the BFS queue; since nodes settle when dequeued, it is also

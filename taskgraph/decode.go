@@ -539,6 +539,7 @@ func (w *WorkflowCostOptions) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	var opts WorkflowCostOptions
+
 	if v, ok := o.lookup("includeCompleted"); ok {
 		if v.kind != kindBool {
 			return invalidInput("includeCompleted", msgBoolean)
@@ -556,6 +557,7 @@ func (w *WorkflowCostOptions) UnmarshalJSON(data []byte) error {
 		limit := int(*n)
 		opts.Limit = &limit
 	}
+
 	if v, ok := o.lookup("propagationMode"); ok {
 		if opts.PropagationMode, err = enumValue(v, "propagationMode",
 			PropagationMode.valid); err != nil {
@@ -565,6 +567,7 @@ func (w *WorkflowCostOptions) UnmarshalJSON(data []byte) error {
 	if opts.DefaultQualityRetention, err = o.numberField("defaultQualityRetention"); err != nil {
 		return err
 	}
+
 	if raw, ok := o.m["ev"]; ok {
 		cfg, err := decodeEVConfig(raw, "ev")
 		if err != nil {
