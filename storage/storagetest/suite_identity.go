@@ -57,6 +57,20 @@ var identityCases = []conformanceCase{
 			e.T.Errorf("vcs = %v, want the default git", got.VCS)
 		}
 	}},
+	{"project lock inside a transaction", func(e *Env) {
+		p := storage.Project{Name: "locked"}
+		noErr(e.T, "creating project", e.Store.Projects().Create(e.Ctx, &p))
+		err := e.Store.InTx(e.Ctx, func(r storage.Repos) error {
+			if err := r.Projects().Lock(e.Ctx, p.ID); err != nil {
+				return err
+			}
+			return r.Projects().Lock(e.Ctx, "missing")
+		})
+		wantErr(e.T, "locking a missing project", err, storage.ErrNotFound)
+		noErr(e.T, "deleting project", e.Store.Projects().Delete(e.Ctx, p.ID))
+		_, err = e.Store.Projects().Get(e.Ctx, p.ID)
+		wantErr(e.T, "reading a deleted project", err, storage.ErrNotFound)
+	}},
 	{"authenticate returns key and owner by hash", func(e *Env) {
 		a := e.mustAccount("auth@example.com")
 		plain := "alk_" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
