@@ -94,8 +94,8 @@ func TestGeneratorTasks(t *testing.T) {
 }
 
 func TestGeneratorAnalyses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("analyses of 10,000 tasks skipped in short mode")
+	if testing.Short() || raceEnabled {
+		t.Skip("analyses of 10,000 tasks skipped in short mode and under the race detector")
 	}
 	g := generatedGraph(t, 10000)
 
