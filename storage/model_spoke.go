@@ -48,9 +48,10 @@ func RemappedNamespace(t SpokeType, spokeID, ns string) string {
 	return RemapPrefix(t) + "." + spokeID + "." + ns
 }
 
-// SpokeRegistration is what a spoke registers, already validated by the
-// hub. Operations hold the specs as the spoke sent them (plain namespace
-// and name); Register derives the remapped and alias definitions.
+// SpokeRegistration is the input of Spokes.Register, already validated by
+// the hub. Operations hold the specs as the spoke sent them (plain
+// namespace and name), and Register derives the remapped and alias
+// definitions.
 type SpokeRegistration struct {
 	OwnerID string
 	Name    string

@@ -9,7 +9,7 @@ import (
 )
 
 func TestOpenRedactsPostgresPassword(t *testing.T) {
-	// A port nobody listens on: the connection is refused at once.
+	// A closed port, so the connection is refused at once.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("reserving a port: %v", err)

@@ -17,9 +17,9 @@ type Spokes interface {
 	// other registrations inactive. An error rolls all of it back.
 	//
 	// Alias rule: the plain id becomes an alias unless it is listed in
-	// NoAlias, belongs to a definition that is not a spoke's, or belongs to
-	// a definition with another spec hash that another spoke actively
-	// serves; such ids are reported in AliasConflicts.
+	// NoAlias or belongs to a definition that is not a spoke's. It also
+	// stays remapped-only when its definition has another spec hash and
+	// another spoke actively serves it. AliasConflicts reports such ids.
 	Register(ctx context.Context, r SpokeRegistration) (RegisterResult, error)
 	// Disconnect marks the spoke disconnected and its registrations
 	// inactive, only while connectionID is still its live connection. It

@@ -19,8 +19,8 @@ func TestInTxRetriesDeadlock(t *testing.T) {
 	}
 
 	// Each transaction locks one row, waits until the other has locked the
-	// other row, then asks for it: Postgres detects the deadlock and fails
-	// one of them with 40P01, which InTx runs again.
+	// other row, then requests it. Postgres detects the deadlock and fails
+	// one of them with 40P01, so InTx runs that one again.
 	var attempts atomic.Int32
 	var locked sync.WaitGroup
 	locked.Add(2)

@@ -142,8 +142,8 @@ func NewJSONPtr[T any](v T) *JSON[T] { return &JSON[T]{V: v} }
 
 // Value encodes V as a JSON string. It fails with ErrInvalid when V
 // encodes to nothing (an empty RawJSON) or to a document containing the
-// escape \u0000, which Postgres jsonb rejects; rejecting it on both
-// dialects keeps them accepting the same data.
+// escape \u0000. Postgres jsonb rejects that escape, so rejecting it on
+// both dialects keeps them accepting the same data.
 func (j JSON[T]) Value() (driver.Value, error) {
 	b, err := json.Marshal(j.V)
 	if err != nil {
