@@ -172,8 +172,11 @@ type Client struct {
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	queue  chan []byte // encoded data frames
-	wake   chan struct{}
-	wg     sync.WaitGroup // the manager goroutine
+	// carry is a frame taken from queue whose link failed before it was written. Only the
+	// writer goroutines use it, and they run one link after another.
+	carry []byte
+	wake  chan struct{}
+	wg    sync.WaitGroup // the manager goroutine
 
 	state atomic.Int32
 	mu    sync.Mutex
@@ -472,6 +475,10 @@ func (c *Client) dropQueued() {
 		return
 	}
 	var n uint64
+	if c.carry != nil {
+		c.carry = nil
+		n++
+	}
 	for {
 		select {
 		case <-c.queue:

@@ -139,6 +139,14 @@ func (c *Client) writeLoop(l *link) {
 			l.fail(err)
 			return
 		}
+		if c.carry != nil {
+			if err := c.write(l, msgType, c.carry); err != nil {
+				l.fail(err)
+				return
+			}
+			c.carry = nil
+			c.sent.Add(1)
+		}
 		select {
 		case <-l.dead:
 			return
@@ -152,7 +160,7 @@ func (c *Client) writeLoop(l *link) {
 		case data := <-c.queue:
 			// A subscription made before this frame was published goes first.
 			if err := c.sendControl(l, msgType); err != nil {
-				c.requeue(data)
+				c.carry = data
 				l.fail(err)
 				return
 			}
@@ -162,16 +170,6 @@ func (c *Client) writeLoop(l *link) {
 			}
 			c.sent.Add(1)
 		}
-	}
-}
-
-// requeue puts back a frame taken from the queue when the link failed before writing it, so
-// that QueueWhileDown can keep it.
-func (c *Client) requeue(data []byte) {
-	select {
-	case c.queue <- data:
-	default:
-		c.lostFrames.Add(1)
 	}
 }
 
