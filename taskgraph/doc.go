@@ -60,5 +60,11 @@
 //   - ValidateSchema reports an empty name as a missing name;
 //   - WorkflowCost rejects a negative limit and can use a probability-aware
 //     cost through WorkflowCostOptions.EV;
-//   - betweenness counts shortest paths in float64.
+//   - betweenness counts shortest paths in float64;
+//   - frontmatter with more than one YAML document is a YAML parse error, and
+//     scalars with tags outside the YAML core schema read as strings;
+//   - malformed JSON gives *InvalidInputError with an empty Field and a
+//     message starting with "Invalid JSON: ";
+//   - JSON objects report missing required keys before any other problem,
+//     and the limit of WorkflowCostOptions must be a whole number.
 package taskgraph
