@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"os"
@@ -81,8 +82,14 @@ func testOperations() []operations.Operation {
 // dialSpoke connects an in-process spoke serving testOperations.
 func dialSpoke(t testing.TB, th *testHub, key, name string) *spoke.Spoke {
 	t.Helper()
+	return dialSpokeOps(t, th, key, name, testOperations()...)
+}
+
+// dialSpokeOps connects an in-process spoke serving ops.
+func dialSpokeOps(t testing.TB, th *testHub, key, name string, ops ...operations.Operation) *spoke.Spoke {
+	t.Helper()
 	reg := operations.NewRegistry()
-	if err := reg.RegisterAll(testOperations()...); err != nil {
+	if err := reg.RegisterAll(ops...); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -226,8 +233,15 @@ func (th *testHub) sse(t *testing.T, opID string, input any) []sseEvent {
 		t.Errorf("Content-Type = %q", ct)
 	}
 	var out []sseEvent
+	readSSE(res.Body, func(ev sseEvent) { out = append(out, ev) })
+	return out
+}
+
+// readSSE parses server-sent events from r until it ends, passing each
+// named event to emit.
+func readSSE(r io.Reader, emit func(sseEvent)) {
 	var cur sseEvent
-	sc := bufio.NewScanner(res.Body)
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
@@ -236,11 +250,10 @@ func (th *testHub) sse(t *testing.T, opID string, input any) []sseEvent {
 		case strings.HasPrefix(line, "data: "):
 			cur.data = strings.TrimPrefix(line, "data: ")
 		case line == "" && cur.name != "":
-			out = append(out, cur)
+			emit(cur)
 			cur = sseEvent{}
 		}
 	}
-	return out
 }
 
 // buildEchospoke compiles the example spoke once per test binary.

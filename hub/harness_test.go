@@ -1,7 +1,6 @@
 package hub_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -40,10 +39,15 @@ func forEachEngine(t *testing.T, body func(t *testing.T, e engine)) {
 type testHub struct {
 	*hub.Hub
 	t        testing.TB
+	setup    *hubSetup
 	cfg      *config.Config
 	URL      string // http://127.0.0.1:port
 	WSURL    string // ws://127.0.0.1:port/ws
 	AdminKey string
+
+	keyMu sync.Mutex
+	// printedKeys are the admin keys the hub printed, in order.
+	printedKeys []string
 }
 
 // hubSetup is what newTestHub needs; a restarted hub reuses it.
@@ -74,6 +78,20 @@ func newTestHub(t testing.TB, e engine) *testHub {
 
 func (s *hubSetup) start(t testing.TB) *testHub {
 	t.Helper()
+	th := s.build(t)
+	if err := th.Start(context.Background()); err != nil {
+		_ = th.Shutdown(context.Background())
+		t.Fatalf("starting the hub: %v", err)
+	}
+	th.takeAdminKey()
+	return th
+}
+
+// build listens and creates the hub without starting it, for tests that
+// watch startup; start does both. Options passed here come after the
+// setup's and the harness's, so a test may replace the logger.
+func (s *hubSetup) build(t testing.TB, extra ...hub.Option) *testHub {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = s.dataDir
 	cfg.Storage.SQLitePath = filepath.Join(s.dataDir, "hub.db")
@@ -85,7 +103,6 @@ func (s *hubSetup) start(t testing.TB) *testHub {
 	if s.tweak != nil {
 		s.tweak(cfg)
 	}
-	opts := append([]hub.Option(nil), s.options...)
 	if err := cfg.Finish(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}
@@ -100,36 +117,42 @@ func (s *hubSetup) start(t testing.TB) *testHub {
 	}
 	s.addr = ln.Addr().String()
 
-	var keyMu sync.Mutex
-	var adminKey string
-	h, err := hub.New(cfg, append(opts,
+	th := &testHub{t: t, setup: s, cfg: cfg, URL: "http://" + s.addr, WSURL: "ws://" + s.addr + "/ws"}
+	opts := append([]hub.Option(nil), s.options...)
+	opts = append(opts,
 		hub.WithListener(ln),
 		hub.WithLogger(testLogger(t)),
 		hub.WithAdminKeyOutput(func(k string) {
-			keyMu.Lock()
-			adminKey = k
-			keyMu.Unlock()
-		}))...)
+			th.keyMu.Lock()
+			th.printedKeys = append(th.printedKeys, k)
+			th.keyMu.Unlock()
+		}))
+	h, err := hub.New(cfg, append(opts, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Start(context.Background()); err != nil {
-		_ = h.Shutdown(context.Background())
-		t.Fatalf("starting the hub: %v", err)
-	}
-	th := &testHub{Hub: h, t: t, cfg: cfg, URL: "http://" + s.addr, WSURL: "ws://" + s.addr + "/ws"}
-	keyMu.Lock()
-	th.AdminKey = adminKey
-	keyMu.Unlock()
-	if th.AdminKey == "" {
-		th.AdminKey = s.adminKey
-	}
-	s.adminKey = th.AdminKey
+	th.Hub = h
 	t.Cleanup(func() { th.stop() })
 	return th
 }
 
+// takeAdminKey sets AdminKey from the key printed at the first start, or
+// from the setup on a restart, which prints none.
+func (th *testHub) takeAdminKey() {
+	th.keyMu.Lock()
+	defer th.keyMu.Unlock()
+	if len(th.printedKeys) > 0 {
+		th.AdminKey = th.printedKeys[0]
+	} else {
+		th.AdminKey = th.setup.adminKey
+	}
+	th.setup.adminKey = th.AdminKey
+}
+
 func (th *testHub) stop() {
+	// The HTTP server waits up to 5 s at shutdown for connections that
+	// never carried a request; the shared client drops its idle ones now.
+	http.DefaultClient.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := th.Shutdown(ctx); err != nil {
@@ -182,20 +205,30 @@ func (r response) errorCode() string {
 
 func (th *testHub) do(method, path, key string, body any) response {
 	th.t.Helper()
-	var rd io.Reader
+	text := ""
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			th.t.Fatal(err)
 		}
-		rd = bytes.NewReader(b)
+		text = string(b)
 	}
-	req, err := http.NewRequest(method, th.URL+path, rd)
+	header := http.Header{}
+	if key != "" {
+		header.Set("Authorization", "Bearer "+key)
+	}
+	return th.doWith(method, path, header, text)
+}
+
+// doWith sends an HTTP request with the given headers and body.
+func (th *testHub) doWith(method, path string, header http.Header, body string) response {
+	th.t.Helper()
+	req, err := http.NewRequest(method, th.URL+path, strings.NewReader(body))
 	if err != nil {
 		th.t.Fatal(err)
 	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
