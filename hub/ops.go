@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/alkdev/alkhub/hub/auth"
@@ -111,9 +112,13 @@ func (h *Hub) hubOperations() []operations.Operation {
 	}
 }
 
-// canCall reports whether the identity passes an entry's access control
-// and, for spoke operations, the spoke's visibility.
+// canCall reports whether the identity passes the edge's scope baseline,
+// an entry's access control and, for spoke operations, the spoke's
+// visibility: whether a call of the entry from an edge would be allowed.
 func (h *Hub) canCall(e catalog.Entry, id *operations.Identity) bool {
+	if id == nil || !slices.Contains(id.Scopes, auth.EdgeScope(e.ID())) {
+		return false
+	}
 	if !operations.CheckAccess(e.Spec.AccessControl, id) {
 		return false
 	}

@@ -21,6 +21,23 @@ const (
 	ScopeAdmin          = "admin"
 )
 
+// EdgeScope returns the baseline scope a call from an external edge needs
+// before the operation's own access control: ops:list for hub.list,
+// hub.search and hub.schema, spoke:connect for hub.register,
+// hub.unregister and hub.heartbeat, and ops:call for every other
+// operation. /api/call and /api/subscribe need ops:call in any case.
+// Listings apply the baseline too, so they show only what the caller may
+// call.
+func EdgeScope(operationID string) string {
+	switch operationID {
+	case "hub.list", "hub.search", "hub.schema":
+		return ScopeOpsList
+	case "hub.register", "hub.unregister", "hub.heartbeat":
+		return ScopeSpokeConnect
+	}
+	return ScopeOpsCall
+}
+
 // Catalogue returns every scope the hub defines, ScopeAdmin last.
 func Catalogue() []string {
 	return []string{

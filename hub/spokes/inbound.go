@@ -11,18 +11,6 @@ import (
 	"github.com/alkdev/alkhub/pubsub"
 )
 
-// baselineScope is the scope every call from a WebSocket peer needs before
-// the operation's own access control applies.
-func baselineScope(opID string) string {
-	switch opID {
-	case "hub.list", "hub.search", "hub.schema":
-		return auth.ScopeOpsList
-	case opRegister, opUnregister, opHeartbeat:
-		return auth.ScopeSpokeConnect
-	}
-	return auth.ScopeOpsCall
-}
-
 // handleRequest checks a peer's call.requested on the reader goroutine and
 // starts the call on its own goroutine.
 func (c *conn) handleRequest(env pubsub.Envelope) {
@@ -113,7 +101,7 @@ func (c *conn) serveInbound(ctx context.Context, req operations.CallRequested) {
 	id := req.RequestID
 	identity := c.principal.Identity
 
-	if scope := baselineScope(req.OperationID); !c.principal.HasScope(scope) {
+	if scope := auth.EdgeScope(req.OperationID); !c.principal.HasScope(scope) {
 		c.sendError(id, operations.NewCallError(operations.CodeAccessDenied,
 			"Access denied for operation: "+req.OperationID,
 			map[string]any{"operationId": req.OperationID, "requiredScopes": []string{scope}}))
