@@ -130,15 +130,15 @@ func (p *probes) operations() []operations.Operation {
 		operations.Mutation(info("sleep"), func(ctx context.Context, in sleepIn, _ *operations.OperationContext) (operations.Void, error) {
 			select {
 			case <-time.After(time.Duration(in.Ms) * time.Millisecond):
-				p.sleepEnded <- nil
+				report(p.sleepEnded, nil)
 				return operations.Void{}, nil
 			case <-ctx.Done():
-				p.sleepEnded <- ctx.Err()
+				report(p.sleepEnded, ctx.Err())
 				return operations.Void{}, ctx.Err()
 			}
 		}),
 		operations.Mutation(info("block"), func(context.Context, struct{}, *operations.OperationContext) (operations.Void, error) {
-			p.blockRunning <- struct{}{}
+			report(p.blockRunning, struct{}{})
 			<-p.release
 			return operations.Void{}, nil
 		}),
@@ -182,19 +182,28 @@ func (p *probes) operations() []operations.Operation {
 // and reports on foreverStopped why it stopped.
 func (p *probes) forever(ctx context.Context) iter.Seq2[item, error] {
 	return func(yield func(item, error) bool) {
-		p.foreverStarted <- struct{}{}
+		report(p.foreverStarted, struct{}{})
 		for i := 1; ; i++ {
 			if !yield(item{N: i}, nil) {
-				p.foreverStopped <- ctx.Err()
+				report(p.foreverStopped, ctx.Err())
 				return
 			}
 			select {
 			case <-time.After(10 * time.Millisecond):
 			case <-ctx.Done():
-				p.foreverStopped <- ctx.Err()
+				report(p.foreverStopped, ctx.Err())
 				return
 			}
 		}
+	}
+}
+
+// report sends v on ch unless its buffer is full: a probe never blocks
+// on a test that stopped listening.
+func report[T any](ch chan<- T, v T) {
+	select {
+	case ch <- v:
+	default:
 	}
 }
 

@@ -193,18 +193,21 @@ func TestCallErrorStatusesFollowCodeTable(t *testing.T) {
 	limited, _ := th.newKey(storage.AccessUser, auth.ScopeOpsCall)
 
 	type errorCase struct {
-		name  string
-		key   string
-		body  any
-		code  string
-		defs  []operations.ErrorDefinition
-		extra http.Header
+		name string
+		key  string
+		body any
+		// raw, when set, is sent as the body instead of body's JSON.
+		raw  string
+		code string
+		defs []operations.ErrorDefinition
 	}
 	cases := []errorCase{
 		{name: "no key", body: map[string]any{"operationId": "hub.list"}, code: operations.CodeUnauthenticated},
 		{name: "unknown operation", key: th.AdminKey, body: map[string]any{"operationId": "no.such"}, code: operations.CodeOperationNotFound},
 		{name: "invalid input", key: th.AdminKey, body: map[string]any{"operationId": "probe.strict", "input": map[string]any{"n": "x"}}, code: operations.CodeValidation},
 		{name: "missing operationId", key: th.AdminKey, body: map[string]any{"input": map[string]any{}}, code: operations.CodeValidation},
+		{name: "malformed body", key: th.AdminKey, raw: `{"operationId":`, code: operations.CodeValidation},
+		{name: "unknown body field", key: th.AdminKey, raw: `{"operationId":"hub.list","inputs":{}}`, code: operations.CodeValidation},
 		{name: "scope missing", key: limited, body: map[string]any{"operationId": "probe.secret"}, code: operations.CodeAccessDenied},
 		{name: "declared with status", key: th.AdminKey, body: map[string]any{"operationId": "probe.fail", "input": map[string]any{"mode": "exact"}},
 			code: "QUOTA_EXCEEDED", defs: probeErrors},
@@ -223,7 +226,12 @@ func TestCallErrorStatusesFollowCodeTable(t *testing.T) {
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := th.do("POST", "/api/call", tc.key, tc.body)
+			var res response
+			if tc.raw != "" {
+				res = th.doWith("POST", "/api/call", http.Header{"Authorization": {"Bearer " + tc.key}}, tc.raw)
+			} else {
+				res = th.do("POST", "/api/call", tc.key, tc.body)
+			}
 			if want := operations.HTTPStatus(tc.code, tc.defs); res.Status != want {
 				t.Errorf("status = %d, want %d", res.Status, want)
 			}

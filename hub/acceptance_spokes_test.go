@@ -325,6 +325,17 @@ func TestPendingCallFailsWhenSpokeCloses(t *testing.T) {
 		if last.name != "error" || !strings.Contains(last.data, operations.CodeSpokeDisconnected) {
 			t.Errorf("the stream ended with %s %s, want an error event SPOKE_DISCONNECTED", last.name, last.data)
 		}
+
+		// The failed call's call-graph node records the failure.
+		id := res.Header.Get("X-Request-Id")
+		eventually(t, "the call-graph node of "+id+" is failed", func() bool {
+			if err := th.Store().Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			node, err := th.Store().CallGraph().Get(context.Background(), id)
+			return err == nil && node.Status == storage.CallFailed && node.Error != nil &&
+				strings.Contains(string(node.Error.V), operations.CodeSpokeDisconnected)
+		})
 	})
 }
 
