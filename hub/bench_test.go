@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +34,10 @@ func benchEchoOperation() operations.Operation {
 		AccessControl: operations.AccessControl{RequiredScopes: []string{}},
 	}, func(_ context.Context, in echoIn, _ *operations.OperationContext) (echoIn, error) { return in, nil })
 }
+
+// benchIdentity is an admin caller: spoke operations are private to their
+// owner and admins.
+var benchIdentity = &operations.Identity{ID: "bench", Scopes: []string{"admin"}}
 
 // latencies collects per-call durations and reports percentiles.
 type latencies struct {
@@ -58,10 +65,20 @@ func (l *latencies) report(b *testing.B) {
 	b.ReportMetric(float64(l.d[len(l.d)-1].Microseconds()), "max-µs")
 }
 
-// benchHub starts a SQLite hub with the bench.echo operation.
+// benchEngine is the database of benchmark hubs: SQLite, or PostgreSQL when
+// ALKHUB_BENCH_ENGINE=postgres (with ALKHUB_TEST_POSTGRES_DSN set). The
+// call graph is written for every call, so the engine matters.
+func benchEngine() engine {
+	if os.Getenv("ALKHUB_BENCH_ENGINE") == "postgres" {
+		return postgresEngine
+	}
+	return sqliteEngine
+}
+
+// benchHub starts a hub with the bench.echo operation.
 func benchHub(b *testing.B) *testHub {
 	b.Helper()
-	s := newSetup(b, sqliteEngine)
+	s := newSetup(b, benchEngine())
 	s.options = []hub.Option{hub.WithOperations(benchEchoOperation())}
 	return s.start(b)
 }
@@ -70,7 +87,7 @@ func benchHub(b *testing.B) *testHub {
 // bench.echo, and returns the spoke operation's remapped id.
 func benchHubWithSpoke(b *testing.B) (*testHub, string) {
 	b.Helper()
-	th := newTestHub(b, sqliteEngine)
+	th := newTestHub(b, benchEngine())
 	reg := operations.NewRegistry()
 	if err := reg.Register(benchEchoOperation()); err != nil {
 		b.Fatal(err)
@@ -94,7 +111,23 @@ func BenchmarkSpokeCall(b *testing.B) {
 		b.Run(map[int]string{1: "serial", 16: "16-callers"}[workers], func(b *testing.B) {
 			th, opID := benchHubWithSpoke(b)
 			runCalls(b, workers, func(ctx context.Context) error {
-				_, err := th.Invoker().Call(ctx, opID, payload200, operations.CallOptions{})
+				_, err := th.Invoker().Call(ctx, opID, payload200, operations.CallOptions{Identity: benchIdentity})
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkSpokeCallOpenLoop sends calls to a spoke at a constant rate,
+// whether or not earlier calls finished (open loop, so a stall shows in the
+// latencies instead of slowing the sender), and reports the latency
+// percentiles at that load.
+func BenchmarkSpokeCallOpenLoop(b *testing.B) {
+	for _, rate := range []int{1000, 5000} {
+		b.Run(fmt.Sprintf("%d-per-s", rate), func(b *testing.B) {
+			th, opID := benchHubWithSpoke(b)
+			runOpenLoop(b, rate, func(ctx context.Context) error {
+				_, err := th.Invoker().Call(ctx, opID, payload200, operations.CallOptions{Identity: benchIdentity})
 				return err
 			})
 		})
@@ -126,6 +159,43 @@ func BenchmarkAPICallLocal(b *testing.B) {
 			})
 		})
 	}
+}
+
+// runOpenLoop starts b.N calls at the given rate per second, each on its
+// own goroutine at its scheduled time, and reports latency percentiles
+// measured from the scheduled start.
+func runOpenLoop(b *testing.B, rate int, call func(context.Context) error) {
+	var lat latencies
+	var failures atomic.Int64
+	ctx := context.Background()
+	interval := time.Second / time.Duration(rate)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range b.N {
+		due := start.Add(time.Duration(i) * interval)
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := call(ctx); err != nil {
+				if failures.Add(1) == 1 {
+					b.Logf("first failure: %v", err)
+				}
+				return
+			}
+			lat.add(time.Since(due))
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if n := failures.Load(); n > 0 {
+		b.Errorf("%d of %d calls failed", n, b.N)
+	}
+	lat.report(b)
 }
 
 // runCalls runs b.N calls spread over workers goroutines and reports

@@ -54,9 +54,22 @@ func (tr *transcript) send(frame string) {
 // recv reads the next frame and returns its payload.
 func (tr *transcript) recv() map[string]any {
 	tr.t.Helper()
-	_ = tr.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	return tr.recvDuring(nil)
+}
+
+// recvDuring is recv while an HTTP call is running: if no frame comes, the
+// failure shows the call's answer, which usually says why nothing was
+// forwarded.
+func (tr *transcript) recvDuring(call <-chan response) map[string]any {
+	tr.t.Helper()
+	_ = tr.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	kind, b, err := tr.conn.ReadMessage()
 	if err != nil {
+		select {
+		case res := <-call:
+			tr.t.Fatalf("reading a frame: %v; the HTTP call ended with %d %s", err, res.Status, res.Body)
+		default:
+		}
 		tr.t.Fatalf("reading a frame: %v", err)
 	}
 	if kind != websocket.TextMessage {
@@ -181,7 +194,7 @@ func TestWebSocketFramesCall(t *testing.T) {
 	go func() {
 		done <- th.call("compute."+spokeID+".text.upper", map[string]any{"text": "hi"})
 	}()
-	req := tr.recv()
+	req := tr.recvDuring(done)
 	tr.send(`{"type":"call.responded","id":"","payload":{"requestId":"` + req["requestId"].(string) + `",
 	  "output":{"data":{"text":"HI"},"meta":{"source":"local","operationId":"text.upper","timestamp":1}}}}`)
 	tr.http(<-done)
@@ -219,7 +232,7 @@ func TestWebSocketFramesError(t *testing.T) {
 	go func() {
 		done <- th.call("compute."+spokeID+".text.upper", map[string]any{"text": "hi"})
 	}()
-	req := tr.recv()
+	req := tr.recvDuring(done)
 	tr.send(`{"type":"call.error","id":"","payload":{"requestId":"` + req["requestId"].(string) + `",
 	  "code":"EXECUTION_ERROR","message":"disk full","details":{"message":"disk full"}}}`)
 	tr.http(<-done)
@@ -239,7 +252,7 @@ func TestWebSocketFramesDisconnect(t *testing.T) {
 	go func() {
 		done <- th.call("compute."+spokeID+".text.upper", map[string]any{"text": "hi"})
 	}()
-	tr.recv()
+	tr.recvDuring(done)
 	_ = tr.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"),
 		time.Now().Add(time.Second))
 	tr.conn.Close()

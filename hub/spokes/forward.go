@@ -19,9 +19,14 @@ type forwarded struct {
 	stream    *pubsub.Stream[pubsub.Envelope]
 }
 
+// unaryBuffer bounds the frames buffered for a query or mutation: its one
+// answer, plus room for a stray frame from a misbehaving peer.
+const unaryBuffer = 2
+
 // startForward records a call to this connection, or fails with
 // SPOKE_UNAVAILABLE when the spoke is gone or at its concurrency limit.
-func (c *conn) startForward(hubID, requestID string, maxInFlight int) (*forwarded, error) {
+// buffer bounds the peer's frames waiting for the caller.
+func (c *conn) startForward(hubID, requestID string, maxInFlight, buffer int) (*forwarded, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gone {
@@ -37,7 +42,7 @@ func (c *conn) startForward(hubID, requestID string, maxInFlight int) (*forwarde
 	f := &forwarded{
 		requestID: requestID,
 		stream: pubsub.NewStream[pubsub.Envelope](context.Background(), pubsub.StreamOptions{
-			Buffer:   c.m.opts.StreamBuffer,
+			Buffer:   buffer,
 			Overflow: pubsub.OverflowFail,
 		}),
 	}
@@ -132,8 +137,8 @@ func callRequest(ctx context.Context, originalID string, input json.RawMessage,
 
 // begin starts a forwarded call on c and sends call.requested.
 func (m *Manager) begin(ctx context.Context, c *conn, info *spokeInfo, hubID, originalID string,
-	input json.RawMessage, oc *operations.OperationContext) (*forwarded, error) {
-	f, err := c.startForward(hubID, oc.RequestID, info.maxInFlight)
+	input json.RawMessage, oc *operations.OperationContext, buffer int) (*forwarded, error) {
+	f, err := c.startForward(hubID, oc.RequestID, info.maxInFlight, buffer)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +157,7 @@ func (m *Manager) begin(ctx context.Context, c *conn, info *spokeInfo, hubID, or
 // answer.
 func (m *Manager) forwardUnary(ctx context.Context, c *conn, info *spokeInfo, hubID, originalID string,
 	input json.RawMessage, oc *operations.OperationContext) (any, error) {
-	f, err := m.begin(ctx, c, info, hubID, originalID, input, oc)
+	f, err := m.begin(ctx, c, info, hubID, originalID, input, oc, unaryBuffer)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +187,7 @@ func (m *Manager) forwardUnary(ctx context.Context, c *conn, info *spokeInfo, hu
 // call.aborted, and aborts the spoke's stream when the consumer stops.
 func (m *Manager) forwardStream(ctx context.Context, c *conn, info *spokeInfo, hubID, originalID string,
 	input json.RawMessage, oc *operations.OperationContext) (iter.Seq2[any, error], error) {
-	f, err := m.begin(ctx, c, info, hubID, originalID, input, oc)
+	f, err := m.begin(ctx, c, info, hubID, originalID, input, oc, m.opts.StreamBuffer)
 	if err != nil {
 		return nil, err
 	}

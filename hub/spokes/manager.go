@@ -73,7 +73,8 @@ type Options struct {
 	DefaultMaxInFlight     int           // 64
 	DefaultTimeout         time.Duration // 60 s
 	MaxTimeout             time.Duration // 15 min
-	// StreamBuffer bounds the frames buffered per forwarded call (1024).
+	// StreamBuffer bounds the items buffered per forwarded subscription
+	// (256); a subscription whose caller falls further behind is aborted.
 	StreamBuffer int
 
 	Now func() time.Time
@@ -106,7 +107,7 @@ func (o *Options) setDefaults() {
 	defInt(&o.MaxConnsPerKey, 64)
 	defInt(&o.MaxConns, 10_000)
 	defInt(&o.DefaultMaxInFlight, 64)
-	defInt(&o.StreamBuffer, 1024)
+	defInt(&o.StreamBuffer, 256)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
