@@ -163,6 +163,25 @@ func TestRoutesUnavailableDuringMigrations(t *testing.T) {
 	})
 }
 
+func TestCallRightAfterStartIsServed(t *testing.T) {
+	// A call made the moment the hub is ready must be served, not lost
+	// because the call server was not listening yet. The race is narrow,
+	// so the test starts many hubs.
+	for round := range 100 {
+		th := newTestHub(t, sqliteEngine)
+		p := dialPeer(t, th, th.AdminKey)
+		id := p.request("hub.heartbeat", map[string]any{}, nil)
+		f, err := p.readWithin(patience)
+		if err != nil {
+			t.Fatalf("round %d: the first call %s got no answer: %v", round, id, err)
+		}
+		if f.requestID() != id || f.Type != operations.EventCallResponded {
+			t.Fatalf("round %d: the first call got %s %v", round, f.Type, f.Payload)
+		}
+		th.stop()
+	}
+}
+
 func TestHealthStoppingDuringShutdown(t *testing.T) {
 	th, probes := newProbeHub(t, sqliteEngine)
 	go th.call("probe.block", map[string]any{})
