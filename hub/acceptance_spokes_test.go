@@ -440,6 +440,69 @@ func TestNewerConnectionReplacesSpoke(t *testing.T) {
 	})
 }
 
+// napOperation is a spoke mutation that sleeps for the requested
+// milliseconds unless its context ends first, and reports the context's
+// error on ended.
+func napOperation(ended chan<- error) operations.Operation {
+	return operations.Mutation(operations.SpecInfo{Namespace: "clock", Name: "nap", Description: "sleeps",
+		AccessControl: operations.AccessControl{RequiredScopes: []string{}}},
+		func(ctx context.Context, in sleepIn, _ *operations.OperationContext) (operations.Void, error) {
+			select {
+			case <-time.After(time.Duration(in.Ms) * time.Millisecond):
+				ended <- nil
+				return operations.Void{}, nil
+			case <-ctx.Done():
+				ended <- ctx.Err()
+				return operations.Void{}, ctx.Err()
+			}
+		})
+}
+
+func TestSpokeCallDeadlineCancelsHandler(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e engine) {
+		th := newTestHub(t, e)
+		ended := make(chan error, 1)
+		s := dialSpokeOps(t, th, th.AdminKey, "napper", napOperation(ended))
+
+		res := th.do("POST", "/api/call", th.AdminKey, map[string]any{
+			"operationId": s.Registration().Operations["clock.nap"], "input": map[string]any{"ms": 5000}, "timeoutMs": 300})
+		if res.Status != http.StatusGatewayTimeout || res.errorCode() != operations.CodeTimeout {
+			t.Errorf("call past its deadline: %d %s, want 504 TIMEOUT", res.Status, res.Body)
+		}
+		if err := receive(t, ended, "the spoke's handler to end"); err == nil {
+			t.Error("the spoke's handler slept to the end; want its context ended at the deadline")
+		}
+	})
+}
+
+func TestSpokeTimeoutCarriesDeadline(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e engine) {
+		th := newTestHub(t, e)
+		p := dialPeer(t, th, th.AdminKey)
+		readID := p.register(map[string]any{"name": "mute"}, opSpec("fs", "read", "query", `{}`)).Operations["fs.read"]
+
+		// The caller's timer and the forwarding handler's context expire at
+		// the same instant, and either may answer first: several rounds make
+		// an answer without the deadline from either side likely to show.
+		for range 5 {
+			res := th.do("POST", "/api/call", th.AdminKey, map[string]any{
+				"operationId": readID, "input": map[string]any{}, "timeoutMs": 200})
+			if res.Status != http.StatusGatewayTimeout || res.errorCode() != operations.CodeTimeout {
+				t.Errorf("call past its deadline: %d %s, want 504 TIMEOUT", res.Status, res.Body)
+			}
+			if _, ok := callDetails(t, res)["deadline"].(float64); !ok {
+				t.Errorf("TIMEOUT details = %s, want the deadline in epoch milliseconds", res.errorBody(t).Error.Details)
+			}
+
+			req := p.read()
+			abort, _ := p.answerTo(req.requestID())
+			if abort.Type != operations.EventCallAborted {
+				t.Errorf("after the deadline the spoke received %s, want call.aborted", abort.Type)
+			}
+		}
+	})
+}
+
 // shortHeartbeat makes the hub ping every 100 ms and give up after 1 s of
 // silence.
 func shortHeartbeat(cfg *config.Config) {

@@ -304,8 +304,8 @@ func TestRequiredScopesAllNeeded(t *testing.T) {
 func TestDeadlineTimesOutAndCancelsHandler(t *testing.T) {
 	th, probes := newProbeHub(t, sqliteEngine)
 	p := dialPeer(t, th, th.AdminKey)
-	id := p.request("probe.sleep", map[string]any{"ms": 200},
-		map[string]any{"deadline": time.Now().Add(50 * time.Millisecond).UnixMilli()})
+	id := p.request("probe.sleep", map[string]any{"ms": 5000},
+		map[string]any{"deadline": time.Now().Add(300 * time.Millisecond).UnixMilli()})
 
 	f, _ := p.answerTo(id)
 	if f.Type != operations.EventCallError || f.Payload["code"] != operations.CodeTimeout {

@@ -167,7 +167,7 @@ func (m *Manager) forwardUnary(ctx context.Context, c *conn, info *spokeInfo, hu
 	if err != nil {
 		if ctx.Err() != nil {
 			c.sendAbort(oc.RequestID)
-			return nil, operations.MapError(ctx.Err(), nil)
+			return nil, contextError(ctx, oc.RequestID)
 		}
 		return nil, err
 	}
@@ -180,6 +180,17 @@ func (m *Manager) forwardUnary(ctx context.Context, c *conn, info *spokeInfo, hu
 	default:
 		return nil, answerError(env, oc.RequestID)
 	}
+}
+
+// contextError is the error of a forwarded call whose context ended:
+// TIMEOUT with details {deadline} (epoch ms) when its deadline passed, as
+// the caller's own timer reports it, else ABORTED.
+func contextError(ctx context.Context, requestID string) error {
+	if dl, ok := ctx.Deadline(); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return operations.NewCallError(operations.CodeTimeout, "Request "+requestID+" timed out",
+			map[string]any{"deadline": dl.UnixMilli()})
+	}
+	return operations.MapError(ctx.Err(), nil)
 }
 
 // forwardStream sends a subscription to the spoke and returns the sequence
