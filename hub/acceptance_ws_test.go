@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/alkdev/alkhub/hub/auth"
+	"github.com/alkdev/alkhub/hub/config"
 	"github.com/alkdev/alkhub/operations"
 	"github.com/alkdev/alkhub/storage"
 )
@@ -48,6 +49,47 @@ func TestWebSocketUpgradeWithoutValidKeyIs401(t *testing.T) {
 				t.Errorf("error code = %q (%s), want UNAUTHENTICATED", code, body)
 			}
 		})
+	}
+}
+
+func TestWebSocketForeignOriginIs403(t *testing.T) {
+	setup := newSetup(t, sqliteEngine)
+	setup.tweak = func(cfg *config.Config) { cfg.Server.CORSOrigins = []string{"http://app.example"} }
+	th := setup.start(t)
+	bearer := "Bearer " + th.AdminKey
+
+	for _, tc := range []struct {
+		origin string
+		status int
+	}{
+		{"", http.StatusSwitchingProtocols},
+		{"http://app.example", http.StatusSwitchingProtocols},
+		{"http://evil.example", http.StatusForbidden},
+		{"http://app.example.evil.example", http.StatusForbidden},
+	} {
+		header := http.Header{"Authorization": {bearer}}
+		if tc.origin != "" {
+			header.Set("Origin", tc.origin)
+		}
+		conn, res, err := websocket.DefaultDialer.Dial(th.WSURL, header)
+		if conn != nil {
+			conn.Close()
+		}
+		if res == nil {
+			t.Fatalf("origin %q: %v", tc.origin, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tc.status {
+			t.Errorf("origin %q: status %d, want %d", tc.origin, res.StatusCode, tc.status)
+		}
+	}
+
+	// Without configured origins, no browser origin may open a socket.
+	closed := newTestHub(t, sqliteEngine)
+	_, res, err := websocket.DefaultDialer.Dial(closed.WSURL,
+		http.Header{"Authorization": {"Bearer " + closed.AdminKey}, "Origin": {"http://app.example"}})
+	if res == nil || res.StatusCode != http.StatusForbidden {
+		t.Errorf("a browser origin without corsOrigins: %v, want 403", err)
 	}
 }
 

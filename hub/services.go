@@ -109,6 +109,7 @@ func (h *Hub) initServices(ctx context.Context) error {
 		Events:                 h.events,
 		OnForward:              h.tap.SetSpoke,
 		InstanceID:             h.instanceID,
+		AllowedOrigins:         h.cfg.Server.CORSOrigins,
 		PingInterval:           h.cfg.WS.PingInterval.D(),
 		PongTimeout:            h.cfg.WS.PongTimeout.D(),
 		WriteTimeout:           h.cfg.WS.WriteTimeout.D(),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +59,11 @@ type Options struct {
 	OnForward func(requestID, spokeID string)
 
 	InstanceID string
+
+	// AllowedOrigins are the browser origins that may open /ws. A request
+	// with any other Origin header is refused with 403; requests without
+	// one (programs, not browsers) are not checked.
+	AllowedOrigins []string
 
 	PingInterval           time.Duration // 30 s
 	PongTimeout            time.Duration // 75 s
@@ -208,8 +214,8 @@ func New(o Options) *Manager {
 		WriteBufferSize: 1024,
 		WriteBufferPool: &sync.Pool{},
 		Subprotocols:    []string{auth.SubprotocolV1},
-		// Origin checks belong to the HTTP layer (CORS origins); API keys
-		// are the credential, not cookies.
+		// serveHTTP checks the origin before upgrading, so it can answer
+		// with an ErrorBody.
 		CheckOrigin: func(*http.Request) bool { return true },
 	}
 	m.srv = ws.NewServer(ws.ServerOptions{
@@ -268,6 +274,12 @@ func (m *Manager) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	p, ok := auth.PrincipalFrom(r.Context())
 	if !ok {
 		writeHTTPError(w, http.StatusUnauthorized, operations.CodeUnauthenticated, "invalid API key")
+		return
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && !slices.Contains(m.opts.AllowedOrigins, origin) {
+		m.log.Debug("refusing a websocket upgrade from a foreign origin", "origin", origin, "keyId", p.KeyID)
+		writeHTTPError(w, http.StatusForbidden, operations.CodeAccessDenied,
+			"origin "+origin+" may not open /ws; list it in server.corsOrigins")
 		return
 	}
 	if status, code, msg := m.admit(p.KeyID); status != 0 {
