@@ -12,7 +12,6 @@ import (
 	"github.com/alkdev/alkhub/hub/server"
 	"github.com/alkdev/alkhub/hub/spokes"
 	"github.com/alkdev/alkhub/operations"
-	"github.com/alkdev/alkhub/pubsub"
 )
 
 // buildHTTP assembles the HTTP surface. Its dependencies are resolved
@@ -137,52 +136,27 @@ func (h *Hub) initServices(ctx context.Context) error {
 	}
 
 	h.opServer = operations.NewServer(h.localBus, h.registry,
-		operations.WithServerLogger(h.log.With("component", "operations")),
+		operations.WithServerLogger(h.log),
 		operations.WithEnv())
 	return h.serveCalls()
 }
 
-// serveCalls hands the local bus's call.requested and call.aborted events
-// to the operations server until the hub stops. The subscription exists
-// when serveCalls returns: Server.Serve would subscribe on its own
-// goroutine, so a call made right after readiness could reach the bus
-// before anyone listened and wait until its deadline.
+// serveCalls starts the operations server on the local bus. The
+// subscription exists when it returns, so a call made right after
+// readiness is served.
 func (h *Hub) serveCalls() error {
-	sub, err := h.localBus.SubscribeTopics(h.ctx, []string{
-		pubsub.TopicOf(operations.EventCallRequested, ""),
-		pubsub.TopicOf(operations.EventCallAborted, ""),
-	}, pubsub.WithSubOverflow(pubsub.OverflowBlock))
+	done, err := h.opServer.Listen(h.ctx)
 	if err != nil {
-		return fmt.Errorf("subscribing to call requests: %w", err)
+		return err
 	}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		for env := range sub.C() {
-			h.dispatchCall(env)
+		if err := <-done; err != nil && h.ctx.Err() == nil {
+			h.log.Error("operations server stopped", "error", err)
 		}
 	}()
 	return nil
-}
-
-// dispatchCall starts serving a call.requested or applies a call.aborted.
-func (h *Hub) dispatchCall(env pubsub.Envelope) {
-	switch env.Type {
-	case operations.EventCallRequested:
-		req, err := pubsub.DecodePayload[operations.CallRequested](env)
-		if err != nil {
-			h.log.Warn("dropping an undecodable call.requested", "error", err)
-			return
-		}
-		h.opServer.Handle(h.ctx, req)
-	case operations.EventCallAborted:
-		p, err := pubsub.DecodePayload[operations.CallAborted](env)
-		if err != nil || p.RequestID == "" {
-			h.log.Warn("dropping an undecodable call.aborted", "error", err)
-			return
-		}
-		h.opServer.Abort(p.RequestID)
-	}
 }
 
 // registerLocal registers hub-native operations, lists them in the

@@ -112,22 +112,54 @@ func NewServer(ps *pubsub.PubSub, r *Registry, opts ...ServerOption) *Server {
 // delivery order until ctx is done or Shutdown is called. When ctx ends,
 // the requests still running are aborted at once (as a Shutdown whose grace
 // period is over) and Serve returns ctx.Err(). After Shutdown it returns nil.
+//
+// Serve subscribes on the calling goroutine, so a request published by
+// another goroutine right after starting Serve may be missed; use Listen
+// when the subscription must exist before the caller goes on.
 func (s *Server) Serve(ctx context.Context) error {
+	sub, err := s.subscribe(ctx)
+	if err != nil {
+		return err
+	}
+	return s.serveLoop(ctx, sub)
+}
+
+// Listen subscribes like Serve and returns once the subscription exists, so
+// every request published after Listen returns is served. Serving runs on a
+// goroutine of the server; done receives what Serve would have returned and
+// is closed after it.
+func (s *Server) Listen(ctx context.Context) (done <-chan error, err error) {
+	sub, err := s.subscribe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan error, 1)
+	go func() {
+		defer close(ch)
+		ch <- s.serveLoop(ctx, sub)
+	}()
+	return ch, nil
+}
+
+func (s *Server) subscribe(ctx context.Context) (*pubsub.Subscription, error) {
 	topics := []string{pubsub.TopicOf(EventCallRequested, ""), pubsub.TopicOf(EventCallAborted, "")}
 	sub, err := s.ps.SubscribeTopics(ctx, topics, pubsub.WithSubOverflow(pubsub.OverflowBlock))
 	if err != nil {
-		return fmt.Errorf("subscribing to call requests: %w", err)
+		return nil, fmt.Errorf("subscribing to call requests: %w", err)
 	}
 	s.mu.Lock()
 	if s.stopping || s.sub != nil {
 		s.mu.Unlock()
 		sub.Close()
-		return errors.New("serving call requests: server is shut down or already serving")
+		return nil, errors.New("serving call requests: server is shut down or already serving")
 	}
 	s.sub = sub
 	s.mu.Unlock()
 	s.logger.Debug("serving call requests")
+	return sub, nil
+}
 
+func (s *Server) serveLoop(ctx context.Context, sub *pubsub.Subscription) error {
 	for env := range sub.C() {
 		s.dispatch(env)
 	}
@@ -287,12 +319,24 @@ func (s *Server) publishResponse(id string, sv *serving, eventType string, paylo
 	if sv.aborted {
 		return false
 	}
-	if err := s.ps.Publish(context.Background(), eventType, "", payload); err != nil {
-		s.logger.Error("publishing response failed", "requestId", id, "event", eventType, "error", err)
-		sv.cancel()
-		return false
+	err := s.ps.Publish(context.Background(), eventType, "", payload)
+	if err == nil {
+		return true
 	}
-	return true
+	s.logger.Error("publishing response failed", "requestId", id, "event", eventType, "error", err)
+	if eventType != EventCallError && !errors.Is(err, pubsub.ErrClosed) && !errors.Is(err, pubsub.ErrNotConnected) {
+		// The link is up but refused this frame (a WebSocket transport
+		// rejects frames over its size limit, for one): tell the caller,
+		// who would otherwise wait for its deadline.
+		fail := callErrorEvent(id, NewCallError(CodeExecution,
+			"Response for request "+id+" could not be sent: "+err.Error(),
+			map[string]any{"message": err.Error()}))
+		if perr := s.ps.Publish(context.Background(), EventCallError, "", fail); perr != nil {
+			s.logger.Error("publishing call.error failed", "requestId", id, "error", perr)
+		}
+	}
+	sv.cancel()
+	return false
 }
 
 // publishError publishes call.error for err; sv is nil for requests that

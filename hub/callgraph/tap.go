@@ -35,6 +35,12 @@ type Options struct {
 	LookupSpec func(id string) (operations.OperationSpec, bool)
 	// MemoryRetention is how long finished nodes stay in memory (10 min).
 	MemoryRetention time.Duration
+	// MaxFinished bounds the finished nodes kept in memory (10,000); the
+	// oldest go first. Finished nodes keep no input or output in memory.
+	MaxFinished int
+	// MaxPayloadBytes caps the input and output kept per node (64 KiB); a
+	// larger document is replaced by {"_truncated": true, "bytes": N}.
+	MaxPayloadBytes int
 	// Buffer bounds the events waiting for the tap (65,536); events beyond
 	// it are dropped and counted.
 	Buffer int
@@ -50,6 +56,8 @@ type Tap struct {
 
 	mu    sync.Mutex
 	nodes map[string]*node
+	// finished lists finished request ids, oldest first, to bound memory.
+	finished []string
 
 	dropped   atomic.Uint64
 	unwritten atomic.Uint64
@@ -60,6 +68,7 @@ type node struct {
 	write        storage.CallNodeWrite
 	subscription bool
 	recorded     bool // call.requested seen, so the node may be written
+	released     bool // finished, payloads dropped, listed in Tap.finished
 	seenAt       time.Time
 	finishedAt   time.Time
 }
@@ -71,6 +80,12 @@ func New(o Options) *Tap {
 	}
 	if o.Buffer <= 0 {
 		o.Buffer = 65_536
+	}
+	if o.MaxFinished <= 0 {
+		o.MaxFinished = 10_000
+	}
+	if o.MaxPayloadBytes <= 0 {
+		o.MaxPayloadBytes = 64 << 10
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -181,7 +196,7 @@ func (t *Tap) apply(env pubsub.Envelope) {
 			n.write.ResponseCount++
 			if p.Output != nil {
 				if b, err := json.Marshal(p.Output); err == nil {
-					n.write.Output = &storage.RawJSON{V: b}
+					n.write.Output = t.capped(b)
 				}
 			}
 			if !n.subscription {
@@ -253,7 +268,7 @@ func (t *Tap) requested(req operations.CallRequested, now time.Time) {
 	if isSensitive(spec) {
 		w.Metadata = map[string]any{"inputRedacted": true}
 	} else if len(req.Input) > 0 {
-		w.Input = &storage.RawJSON{V: append(json.RawMessage(nil), req.Input...)}
+		w.Input = t.capped(req.Input)
 	}
 	t.persist(n)
 }
@@ -285,14 +300,48 @@ func (t *Tap) update(id string, fn func(*node)) {
 	t.persist(n)
 }
 
-// persist hands the node's snapshot to the sink. The caller holds mu.
+// persist hands the node's snapshot to the sink. Once a node has finished,
+// its last snapshot carries the input and output to storage and memory
+// keeps neither, so memory holds payloads only for calls in flight. The
+// caller holds mu.
 func (t *Tap) persist(n *node) {
-	if !n.recorded || t.opts.Sink == nil {
-		return
-	}
-	if !t.opts.Sink.Enqueue(n.write) {
+	if n.recorded && t.opts.Sink != nil && !t.opts.Sink.Enqueue(n.write) {
 		t.unwritten.Add(1)
 	}
+	if n.finishedAt.IsZero() {
+		return
+	}
+	n.write.Input, n.write.Output = nil, nil
+	if !n.released {
+		n.released = true
+		t.finished = append(t.finished, n.write.RequestID)
+		t.trimFinished()
+	}
+}
+
+// trimFinished drops the oldest finished nodes beyond MaxFinished. The
+// caller holds mu.
+func (t *Tap) trimFinished() {
+	excess := len(t.finished) - t.opts.MaxFinished
+	if excess <= 0 {
+		return
+	}
+	for _, id := range t.finished[:excess] {
+		if n := t.nodes[id]; n != nil && n.released {
+			delete(t.nodes, id)
+		}
+	}
+	t.finished = append(t.finished[:0], t.finished[excess:]...)
+}
+
+// capped copies a JSON document, or replaces it by a truncation marker when
+// it is larger than MaxPayloadBytes.
+func (t *Tap) capped(doc []byte) *storage.RawJSON {
+	if len(doc) > t.opts.MaxPayloadBytes {
+		b, _ := json.Marshal(map[string]any{"_truncated": true, "bytes": len(doc)})
+		return &storage.RawJSON{V: b}
+	}
+	return &storage.RawJSON{V: append(json.RawMessage(nil), doc...)}
 }
 
 func finish(n *node, status storage.CallStatus, now time.Time) {
@@ -331,4 +380,11 @@ func (t *Tap) evict() {
 			delete(t.nodes, id)
 		}
 	}
+	kept := t.finished[:0]
+	for _, id := range t.finished {
+		if _, ok := t.nodes[id]; ok {
+			kept = append(kept, id)
+		}
+	}
+	t.finished = kept
 }

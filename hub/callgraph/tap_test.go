@@ -3,6 +3,8 @@ package callgraph
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -181,5 +183,40 @@ func TestTapSetSpokeBeforeRequest(t *testing.T) {
 	publish(t, bus, operations.EventCallRequested, operations.CallRequested{RequestID: "r", OperationID: "a.b"})
 	if got := sink.last(t, "r", 1); got.SpokeID != "spoke-1" || got.OperationRef != "a.b" {
 		t.Errorf("snapshot = %+v, want spoke-1 and a.b", got)
+	}
+}
+
+func TestTapBoundsMemory(t *testing.T) {
+	bus := pubsub.New()
+	defer bus.Close()
+	sink := &recordingSink{}
+	tap := New(Options{Bus: bus, Sink: sink, MaxFinished: 3, MaxPayloadBytes: 16,
+		LookupSpec: func(string) (operations.OperationSpec, bool) { return operations.OperationSpec{}, false }})
+	if err := tap.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer tap.Close()
+
+	big := json.RawMessage(`{"text":"` + strings.Repeat("x", 100) + `"}`)
+	for i := range 5 {
+		id := fmt.Sprintf("r%d", i)
+		publish(t, bus, operations.EventCallRequested, operations.CallRequested{RequestID: id, OperationID: "a.b", Input: big})
+		publish(t, bus, operations.EventCallAborted, operations.CallAborted{RequestID: id})
+	}
+	first := sink.last(t, "r0", 1)
+	if first.Input == nil || !strings.Contains(string(first.Input.V), `"_truncated":true`) {
+		t.Errorf("stored input = %v, want a truncation marker", first.Input)
+	}
+	sink.last(t, "r4", 2)
+
+	if _, ok := tap.Node("r0"); ok {
+		t.Error("the oldest finished node is still in memory beyond MaxFinished")
+	}
+	n, ok := tap.Node("r4")
+	if !ok {
+		t.Fatal("the newest finished node is gone")
+	}
+	if n.Input != nil || n.Output != nil {
+		t.Error("a finished node keeps its payloads in memory")
 	}
 }

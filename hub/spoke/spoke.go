@@ -155,10 +155,17 @@ func Dial(ctx context.Context, o Options) (*Spoke, error) {
 	if o.Registry != nil {
 		s.server = operations.NewServer(s.bus, o.Registry,
 			operations.WithServerLogger(s.log), operations.WithEnv())
+		// Listen subscribes before it returns, so calls the hub sends right
+		// after the registration below are served.
+		done, err := s.server.Listen(s.ctx)
+		if err != nil {
+			s.shutdown()
+			return nil, fmt.Errorf("serving calls: %w", err)
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			if err := s.server.Serve(s.ctx); err != nil && s.ctx.Err() == nil {
+			if err := <-done; err != nil && s.ctx.Err() == nil {
 				s.log.Error("spoke stopped serving calls", "error", err)
 			}
 		}()

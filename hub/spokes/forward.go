@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 
 	"github.com/alkdev/alkhub/hub/auth"
@@ -146,12 +147,32 @@ func (m *Manager) begin(ctx context.Context, c *conn, info *spokeInfo, hubID, or
 	if m.opts.OnForward != nil {
 		m.opts.OnForward(oc.RequestID, info.id)
 	}
-	if err := c.send(operations.EventCallRequested, callRequest(ctx, originalID, input, oc)); err != nil {
+	frame, err := json.Marshal(callRequest(ctx, originalID, input, oc))
+	if err != nil {
+		c.endForward(f)
+		return nil, fmt.Errorf("encoding call.requested for %s: %w", hubID, err)
+	}
+	// A frame over the peer's read limit would make the peer drop its
+	// connection and fail every call on it, so it is refused here. Peers
+	// are assumed to accept what the hub accepts (MaxMessageBytes).
+	if size := int64(len(frame)) + frameOverhead; size > m.opts.MaxMessageBytes {
+		c.endForward(f)
+		return nil, operations.NewCallError(operations.CodeValidation,
+			fmt.Sprintf("Input of %s is too large to forward: %d bytes, spokes accept frames up to %d bytes",
+				hubID, size, m.opts.MaxMessageBytes),
+			[]operations.ValueError{{Path: "", Message: fmt.Sprintf("the call.requested frame would be %d bytes; the limit is %d",
+				size, m.opts.MaxMessageBytes)}})
+	}
+	if err := c.send(operations.EventCallRequested, json.RawMessage(frame)); err != nil {
 		c.endForward(f)
 		return nil, spokeDisconnected(info.id, reasonDisconnected)
 	}
 	return f, nil
 }
+
+// frameOverhead is the size of the envelope around a call event payload:
+// {"type":"call.requested","id":"","payload":…}.
+const frameOverhead = 48
 
 // forwardUnary sends a query or mutation to the spoke and waits for its one
 // answer.
