@@ -133,6 +133,9 @@ type ListOptions struct {
 	Keep func(Entry) bool
 }
 
+// cursorPrefix marks cursors List made, so arbitrary base64 is refused.
+const cursorPrefix = "after:"
+
 // ErrBadCursor is returned for a cursor that List did not produce.
 var ErrBadCursor = errors.New("invalid cursor")
 
@@ -142,10 +145,11 @@ func (c *Catalog) List(o ListOptions) ([]Entry, string, error) {
 	after := ""
 	if o.Cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(o.Cursor)
-		if err != nil || len(b) == 0 {
+		id, ok := strings.CutPrefix(string(b), cursorPrefix)
+		if err != nil || !ok || id == "" {
 			return nil, "", ErrBadCursor
 		}
-		after = string(b)
+		after = id
 	}
 
 	c.mu.RLock()
@@ -164,7 +168,7 @@ func (c *Catalog) List(o ListOptions) ([]Entry, string, error) {
 			continue
 		}
 		if len(page) == o.Limit {
-			next = base64.RawURLEncoding.EncodeToString([]byte(page[len(page)-1].ID()))
+			next = base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + page[len(page)-1].ID()))
 			break
 		}
 		page = append(page, e)

@@ -125,7 +125,9 @@ func TestListPagesInIDOrder(t *testing.T) {
 	if err != nil || len(all) != 5 {
 		t.Errorf("IncludeUnavailable listed %d entries (err %v), want 5", len(all), err)
 	}
-	if _, _, err := c.List(ListOptions{Limit: 1, Cursor: "%%"}); err != ErrBadCursor {
-		t.Errorf("bad cursor error = %v, want ErrBadCursor", err)
+	for _, bad := range []string{"%%", "garbage", "YWZ0ZXI6"} {
+		if _, _, err := c.List(ListOptions{Limit: 1, Cursor: bad}); err != ErrBadCursor {
+			t.Errorf("cursor %q: error = %v, want ErrBadCursor", bad, err)
+		}
 	}
 }

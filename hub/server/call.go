@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,6 +27,57 @@ type callRequest struct {
 	Metadata      map[string]any  `json:"metadata"`
 }
 
+// maxOperationIDLength bounds operation ids in requests; ids are
+// namespace segments and a name, far shorter in practice.
+const maxOperationIDLength = 512
+
+// decodeStrict decodes one JSON object into v, rejecting unknown fields and
+// trailing data. On failure it returns the JSON Pointer of the bad field
+// ("" for the whole body) and a message in JSON terms.
+func decodeStrict(body []byte, v any) (path, msg string) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			return "", "the body must hold exactly one JSON object"
+		}
+		return "", ""
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		field := strings.ReplaceAll(typeErr.Field, ".", "/")
+		if field == "" {
+			return "", "the body must be a JSON object, not " + typeErr.Value
+		}
+		return "/" + field, field + " must be " + jsonKind(typeErr.Type.Kind()) + ", not " + typeErr.Value
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return "/" + strings.Trim(name, `"`), "unknown field " + name
+	}
+	return "", "the body is not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// jsonKind names the JSON type that decodes into a Go kind.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "a different JSON type"
+}
+
 // readCallRequest decodes and checks the body. On failure it has already
 // written the error response and returns ok false.
 func (s *server) readCallRequest(c echo.Context, subscribe bool) (callRequest, bool, error) {
@@ -35,13 +89,15 @@ func (s *server) readCallRequest(c echo.Context, subscribe bool) (callRequest, b
 		}
 		return req, false, validationError(c, "", "reading the request body failed: "+err.Error())
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, false, validationError(c, "", "the body must be a JSON object: "+err.Error())
+	if path, msg := decodeStrict(body, &req); msg != "" {
+		return req, false, validationError(c, path, msg)
 	}
 	if req.OperationID == "" {
 		return req, false, validationError(c, "/operationId", "operationId is required")
+	}
+	if len(req.OperationID) > maxOperationIDLength {
+		return req, false, validationError(c, "/operationId",
+			"operationId must be at most "+strconv.Itoa(maxOperationIDLength)+" bytes")
 	}
 	if len(req.Input) == 0 || string(req.Input) == "null" {
 		req.Input = json.RawMessage("{}")

@@ -11,10 +11,11 @@ import (
 
 // HTTP-only error codes. They never appear in a call.error.
 const (
-	codeUnavailable     = "UNAVAILABLE"
-	codeNotFound        = "NOT_FOUND"
-	codePayloadTooLarge = "PAYLOAD_TOO_LARGE"
-	codeBadRequest      = "BAD_REQUEST"
+	codeUnavailable      = "UNAVAILABLE"
+	codeNotFound         = "NOT_FOUND"
+	codePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
+	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	codeBadRequest       = "BAD_REQUEST"
 )
 
 // ErrorBody is the JSON body of every error response outside /v1/* and /mcp.
@@ -81,7 +82,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	case http.StatusNotFound:
 		code = codeNotFound
 	case http.StatusMethodNotAllowed:
-		code = codeNotFound
+		code = codeMethodNotAllowed
 	case http.StatusRequestEntityTooLarge:
 		code = codePayloadTooLarge
 	case http.StatusUnauthorized:

@@ -105,8 +105,14 @@ func routePath(c echo.Context) string {
 	return c.Request().URL.Path
 }
 
+// bodyReadTimeout bounds the time a client may take to send a request
+// body, so a client that announces a body and sends it slowly cannot hold a
+// connection for ever. It does not limit responses, which may stream.
+const bodyReadTimeout = 30 * time.Second
+
 // bodyLimit rejects bodies larger than BodyLimitBytes with 413: at once
 // when Content-Length exceeds it, otherwise when reading passes the limit.
+// It also sets the body's read deadline.
 func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	limit := s.opts.BodyLimitBytes
 	return func(c echo.Context) error {
@@ -116,6 +122,9 @@ func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if req.ContentLength > limit {
 			return tooLarge(c, limit)
+		}
+		if err := http.NewResponseController(c.Response()).SetReadDeadline(time.Now().Add(bodyReadTimeout)); err != nil {
+			s.log.Debug("setting the request body deadline", "requestId", requestIDOf(c), "error", err)
 		}
 		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 		return next(c)

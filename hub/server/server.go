@@ -75,7 +75,7 @@ func New(o Options) *echo.Echo {
 
 	e.GET("/health", s.health)
 	e.GET("/health/live", s.live)
-	e.GET("/ws", echo.WrapHandler(o.WebSocket))
+	e.GET("/ws", s.webSocket)
 
 	api := e.Group("/api")
 	api.GET("/operations", s.listOperations)
@@ -98,6 +98,17 @@ func (s *server) health(c echo.Context) error {
 		status = http.StatusServiceUnavailable
 	}
 	return c.JSON(status, r)
+}
+
+// webSocket hands GET /ws to the spoke endpoint. A successful upgrade
+// hijacks the connection without echo seeing the 101 status, so it is
+// recorded here for the access log.
+func (s *server) webSocket(c echo.Context) error {
+	s.opts.WebSocket.ServeHTTP(c.Response(), c.Request())
+	if !c.Response().Committed {
+		c.Response().Status = http.StatusSwitchingProtocols
+	}
+	return nil
 }
 
 func (s *server) live(c echo.Context) error {

@@ -14,10 +14,18 @@ import (
 	"github.com/alkdev/alkhub/operations"
 )
 
+// firstItemWait is how long /api/subscribe waits for the first item before
+// it sends the 200 status and starts the event stream. An error within it
+// (invalid input, access denied, no provider) gets its own HTTP status;
+// after it, errors arrive as "event: error", and the client sees headers
+// and keep-alive comments instead of a silent connection.
+const firstItemWait = 2 * time.Second
+
 // subscribe serves POST /api/subscribe as server-sent events: one
 // "event: data" per item, then "event: done", or "event: error" when the
-// stream fails. An error before the first item is an ordinary ErrorBody
-// answer with the code's status. Closing the connection aborts the call.
+// stream fails. An error before the first item, within firstItemWait, is an
+// ordinary ErrorBody response with the code's status. timeoutMs bounds the
+// whole stream. Closing the connection aborts the call.
 func (s *server) subscribe(c echo.Context) error {
 	req, ok, err := s.readCallRequest(c, true)
 	if !ok {
@@ -30,6 +38,12 @@ func (s *server) subscribe(c echo.Context) error {
 
 	p, _ := auth.PrincipalFrom(c.Request().Context())
 	ctx := c.Request().Context()
+	if req.TimeoutMs != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx,
+			deadlineFor(s.opts.Now(), req.TimeoutMs, s.opts.DefaultTimeout, s.opts.MaxTimeout))
+		defer cancel()
+	}
 	o := operations.SubscribeOptions{
 		RequestID: requestIDOf(c),
 		Identity:  &p.Identity,
@@ -44,11 +58,17 @@ func (s *server) subscribe(c echo.Context) error {
 	}
 	defer stream.Close()
 
-	env, err := s.nextItem(ctx, stream, nil)
-	if err != nil && !errors.Is(err, io.EOF) {
+	first, cancelFirst := context.WithTimeout(ctx, firstItemWait)
+	env, err := stream.Next(first)
+	waited := err != nil && first.Err() != nil && ctx.Err() == nil
+	cancelFirst()
+	if err != nil && !waited && !errors.Is(err, io.EOF) {
 		return writeCallError(c, err, spec.ErrorSchemas)
 	}
 	sse := startSSE(c)
+	if waited {
+		env, err = s.nextItem(ctx, stream, sse)
+	}
 	for err == nil {
 		if werr := sse.event("data", env); werr != nil {
 			return nil // the client went away; the deferred Close aborts the call
@@ -59,8 +79,11 @@ func (s *server) subscribe(c echo.Context) error {
 		_ = sse.event("done", struct{}{})
 		return nil
 	}
+	if c.Request().Context().Err() != nil {
+		return nil // the client went away
+	}
 	if ctx.Err() != nil {
-		return nil
+		err = ctx.Err() // timeoutMs ended the stream
 	}
 	_ = sse.event("error", operations.MapError(err, spec.ErrorSchemas))
 	return nil

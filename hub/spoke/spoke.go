@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime"
 	"sync"
 	"time"
@@ -115,6 +116,9 @@ type Spoke struct {
 func Dial(ctx context.Context, o Options) (*Spoke, error) {
 	if o.URL == "" {
 		return nil, errors.New("spoke: URL is required")
+	}
+	if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return nil, fmt.Errorf("spoke: invalid hub URL %q: want ws://host:port/ws or wss://host/ws", o.URL)
 	}
 	if o.Key == "" {
 		return nil, errors.New("spoke: an API key is required")

@@ -2,6 +2,7 @@ package spokes
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -149,8 +150,14 @@ func (c *conn) deliver(env pubsub.Envelope, requestID string) bool {
 			"connectionId", c.id, "type", env.Type, "requestId", requestID)
 		return false
 	}
-	if err := f.stream.Push(env); err != nil {
-		c.m.log.Warn("a forwarded call's buffer overflowed", "connectionId", c.id, "requestId", requestID, "error", err)
+	switch err := f.stream.Push(env); {
+	case errors.Is(err, pubsub.ErrSlowConsumer):
+		// The first frame that does not fit ends the call; later frames
+		// find the stream closed and are dropped quietly.
+		c.m.log.Warn("a forwarded call's caller fell behind; aborting the call",
+			"connectionId", c.id, "requestId", requestID, "buffer", cap(f.stream.C()))
+	case err != nil:
+		c.m.framesDropped.Add(1)
 	}
 	return true
 }

@@ -15,8 +15,19 @@ import (
 // starts the call on its own goroutine.
 func (c *conn) handleRequest(env pubsub.Envelope) {
 	req, err := pubsub.DecodePayload[operations.CallRequested](env)
-	if err != nil || req.RequestID == "" {
+	if err != nil {
+		// Answer when the frame still names a request id the peer can match.
+		if ref := requestIDOf(env); ref != "" {
+			c.sendError(ref, operations.NewCallError(operations.CodeValidation,
+				"call.requested payload is invalid: "+err.Error(),
+				[]operations.ValueError{{Path: "", Message: err.Error()}}))
+			return
+		}
 		c.m.log.Debug("dropping a call.requested without a usable requestId", "connectionId", c.id, "error", err)
+		return
+	}
+	if req.RequestID == "" {
+		c.m.log.Debug("dropping a call.requested without a requestId", "connectionId", c.id)
 		return
 	}
 	if _, err := uuid.Parse(req.RequestID); err != nil {

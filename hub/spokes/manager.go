@@ -271,6 +271,10 @@ func (m *Manager) Handler() http.Handler {
 }
 
 func (m *Manager) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if !websocket.IsWebSocketUpgrade(r) {
+		writeHTTPError(w, http.StatusBadRequest, "BAD_REQUEST", "GET /ws needs a WebSocket upgrade request")
+		return
+	}
 	p, ok := auth.PrincipalFrom(r.Context())
 	if !ok {
 		writeHTTPError(w, http.StatusUnauthorized, operations.CodeUnauthenticated, "invalid API key")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/alkdev/alkhub/operations"
 )
@@ -25,35 +26,17 @@ const (
 	maxOperations    = 1000
 )
 
-// RemapPrefix returns the first segment of remapped ids for a spoke type.
-func RemapPrefix(spokeType string) string {
-	switch spokeType {
-	case TypeDevEnv:
-		return "dev"
-	case TypeClient:
-		return "client"
-	case TypeCompute:
-		return "compute"
-	}
-	return ""
-}
-
-// RemappedID returns the hub id of a spoke's operation:
-// prefix.spokeID.namespace.name.
-func RemappedID(spokeType, spokeID, originalID string) string {
-	return RemapPrefix(spokeType) + "." + spokeID + "." + originalID
-}
-
-// ReservedNamespaces are the namespaces a spoke may not register into: the
+// reservedNamespaces are the namespaces a spoke may not register into: the
 // hub's own and the remap prefixes.
 var reservedNamespaces = []string{
 	"hub", "coord", "sessions", "calls", "keys", "taskgraph", "workflows", "system",
 	"dev", "client", "compute",
 }
 
-// IsReservedNamespace reports whether a spoke may not use ns.
+// IsReservedNamespace reports whether a spoke may not use ns. The check
+// ignores case, so "Hub" cannot pass for a hub operation either.
 func IsReservedNamespace(ns string) bool {
-	return slices.Contains(reservedNamespaces, ns)
+	return slices.Contains(reservedNamespaces, strings.ToLower(ns))
 }
 
 var segmentPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)

@@ -1,9 +1,12 @@
 package spoke_test
 
 import (
+	"context"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/alkdev/alkhub/hub/spoke"
 )
 
 // TestSpokeBinaryDependencies checks that the spoke helper and the example
@@ -62,4 +65,13 @@ func hasPrefix(dep string, allowed []string) bool {
 		}
 	}
 	return false
+}
+
+func TestDialRejectsNonWebSocketURL(t *testing.T) {
+	for _, u := range []string{"http://127.0.0.1:8080/ws", "127.0.0.1:8080", "ws://", "::"} {
+		_, err := spoke.Dial(context.Background(), spoke.Options{URL: u, Key: "alk_x"})
+		if err == nil || !strings.Contains(err.Error(), "invalid hub URL") {
+			t.Errorf("Dial(%q) error = %v, want an invalid hub URL error", u, err)
+		}
+	}
 }
