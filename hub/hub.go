@@ -276,6 +276,11 @@ func openStorage(ctx context.Context, cfg *config.Config, log *slog.Logger, now 
 		Driver:         storage.DriverSQLite,
 		SQLitePath:     cfg.Storage.SQLitePath,
 		ConnectTimeout: cfg.Storage.ConnectTimeout.D(),
+		Queues: storage.QueueConfigs{CallGraph: storage.QueueConfig{
+			Capacity: cfg.CallGraph.MaxQueued,
+			MaxBatch: cfg.CallGraph.FlushBatch,
+			Interval: cfg.CallGraph.FlushInterval.D(),
+		}},
 	}
 	if p := cfg.Postgres; p != nil {
 		sc.Driver = storage.DriverPostgres

@@ -20,7 +20,7 @@ import (
 func openStore(ctx context.Context, o hub.RunOptions, stderr io.Writer) (*storage.Store, error) {
 	cfg, err := hub.LoadConfig(o)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		return nil, fmt.Errorf("%w: %v", errConfig, err)
 	}
 	st, err := hub.OpenStorage(ctx, cfg, hub.NewLogger(cfg, stderr))
 	if errors.Is(err, storage.ErrLocked) {
@@ -40,7 +40,7 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var c commonFlags
 	c.register(fs, false)
-	if err := parseFlags(fs, args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
 	ctx := context.Background()
@@ -62,12 +62,12 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var c commonFlags
 	c.register(fs, true)
-	if err := parseFlags(fs, args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
 	cfg, err := hub.LoadConfig(c.opts)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %v", errConfig, err)
 	}
 	source := cfg.Path
 	if cfg.ZeroConfig {
@@ -109,23 +109,29 @@ func keysCreate(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "key `name` shown in listings")
 	scopes := fs.String("scopes", "", "comma-separated `scopes` (default ops:list,ops:call)")
 	expires := fs.Duration("expires", 0, "lifetime of the key, such as 720h (default: never expires)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
 	if *account == "" {
 		return fmt.Errorf("%w: --account is required", errUsage)
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	scopeList := auth.DefaultKeyScopes()
-	if *scopes != "" {
+	if set["scopes"] {
 		scopeList = nil
 		for _, s := range strings.Split(*scopes, ",") {
 			if s = strings.TrimSpace(s); s != "" {
 				scopeList = append(scopeList, s)
 			}
 		}
+		if len(scopeList) == 0 {
+			return fmt.Errorf("%w: --scopes is empty; leave it out for the defaults %s",
+				errUsage, strings.Join(auth.DefaultKeyScopes(), ","))
+		}
 	}
-	if *expires < 0 {
-		return fmt.Errorf("%w: --expires must be positive", errUsage)
+	if set["expires"] && *expires <= 0 {
+		return fmt.Errorf("%w: --expires must be a positive duration such as 720h", errUsage)
 	}
 
 	ctx := context.Background()
@@ -172,6 +178,18 @@ func keysCreate(args []string, stdout, stderr io.Writer) error {
 
 func strPtr(s string) *string { return &s }
 
+// noArgs parses flags and rejects positional arguments.
+func noArgs(fs *flag.FlagSet, args []string) error {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, rest[0])
+	}
+	return nil
+}
+
 func keysList(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("hub keys list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -179,7 +197,7 @@ func keysList(args []string, stdout, stderr io.Writer) error {
 	c.register(fs, false)
 	account := fs.String("account", "", "only keys of this account `id or email`")
 	all := fs.Bool("all", false, "include revoked keys")
-	if err := parseFlags(fs, args); err != nil {
+	if err := noArgs(fs, args); err != nil {
 		return err
 	}
 	ctx := context.Background()
@@ -248,13 +266,14 @@ func keysRevoke(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var c commonFlags
 	c.register(fs, false)
-	if err := parseFlags(fs, args); err != nil {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		return fmt.Errorf("%w: keys revoke takes exactly one key id", errUsage)
 	}
-	id := fs.Arg(0)
+	id := rest[0]
 	ctx := context.Background()
 	st, err := openStore(ctx, c.opts, stderr)
 	if err != nil {
@@ -288,7 +307,7 @@ func accounts(args []string, stdout, stderr io.Writer) error {
 	email := fs.String("email", "", "account `email` (required)")
 	name := fs.String("name", "", "display `name`")
 	level := fs.String("access-level", "user", "access `level`: admin, user or service")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := noArgs(fs, args[1:]); err != nil {
 		return err
 	}
 	if *email == "" || !strings.Contains(*email, "@") {
@@ -309,7 +328,10 @@ func accounts(args []string, stdout, stderr io.Writer) error {
 		a.Name = name
 	}
 	if err := st.Accounts().Create(ctx, a); err != nil {
-		return fmt.Errorf("creating account %s: %w", *email, err)
+		if errors.Is(err, storage.ErrDuplicate) {
+			return fmt.Errorf("an account with email %s exists already", *email)
+		}
+		return err
 	}
 	fmt.Fprintf(stdout, "created account %s (%s, %s)\n", a.ID, a.Email, a.AccessLevel)
 	return nil

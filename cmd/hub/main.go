@@ -35,6 +35,9 @@ func main() {
 // errUsage marks bad flags or arguments (exit 2).
 var errUsage = errors.New("usage")
 
+// errConfig marks an invalid configuration (exit 2).
+var errConfig = errors.New("invalid configuration")
+
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version") {
 		fmt.Fprintln(stdout, "alkhub", hub.Version)
@@ -73,7 +76,7 @@ func exitCode(err error, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage):
+	case errors.Is(err, errUsage), errors.Is(err, errConfig):
 		fmt.Fprintln(stderr, "hub:", err)
 		return 2
 	default:
@@ -111,14 +114,24 @@ func (c *commonFlags) register(fs *flag.FlagSet, withServe bool) {
 	}
 }
 
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+// parseFlags parses args, allowing flags after positional arguments
+// ("keys revoke <id> --config f"); the positional arguments are left in
+// the returned slice.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return nil
 }
 
 func serve(args []string, stderr io.Writer) int {
@@ -126,16 +139,17 @@ func serve(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c commonFlags
 	c.register(fs, true)
-	if err := parseFlags(fs, args); err != nil {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
 		return exitCode(err, stderr)
 	}
-	if fs.NArg() > 0 {
-		return exitCode(fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0)), stderr)
+	if len(rest) > 0 {
+		return exitCode(fmt.Errorf("%w: unexpected argument %q", errUsage, rest[0]), stderr)
 	}
 
 	cfg, err := hub.LoadConfig(c.opts)
 	if err != nil {
-		return exitCode(fmt.Errorf("%w: %v", errUsage, err), stderr)
+		return exitCode(fmt.Errorf("%w: %v", errConfig, err), stderr)
 	}
 	c.opts.LogOutput = stderr
 	log := hub.NewLogger(cfg, stderr)

@@ -161,6 +161,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{"bad flag", []string{"serve", "--nope"}, 2, "flag provided but not defined"},
 		{"keys without subcommand", []string{"keys"}, 2, "keys needs a subcommand"},
 		{"keys create without account", []string{"keys", "create"}, 2, "--account is required"},
+		{"empty scopes", []string{"keys", "create", "--account", "a@b.c", "--scopes", ""}, 2, "--scopes is empty"},
+		{"zero expiry", []string{"keys", "create", "--account", "a@b.c", "--expires", "0s"}, 2,
+			"--expires must be a positive duration"},
+		{"revoke without id", []string{"keys", "revoke"}, 2, "exactly one key id"},
 		{"accounts create bad level", []string{"accounts", "create", "--email", "a@b.c", "--access-level", "root"}, 2,
 			"--access-level must be admin, user or service"},
 	}
@@ -175,6 +179,22 @@ func TestCommandLineErrors(t *testing.T) {
 				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tt.want)
 			}
 		})
+	}
+}
+
+func TestInvalidConfigExitsTwo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hub.json")
+	if err := os.WriteFile(path, []byte(`{"server":{"prot":1}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"check-config", "--config", path}, &stdout, &stderr)
+	if code != 2 {
+		t.Errorf("exit code = %d, want 2", code)
+	}
+	want := "invalid configuration: config " + path + ": server.prot: unknown field"
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr.String(), want)
 	}
 }
 
@@ -220,7 +240,8 @@ func TestKeysCreateListRevoke(t *testing.T) {
 	keyID := strings.Fields(lines[1])[0]
 
 	stdout.Reset()
-	if code := run([]string{"keys", "revoke", "--data-dir", dataDir, keyID}, &stdout, &stderr); code != 0 {
+	// Flags may follow the key id.
+	if code := run([]string{"keys", "revoke", keyID, "--data-dir", dataDir}, &stdout, &stderr); code != 0 {
 		t.Fatalf("keys revoke: exit %d: %s", code, stderr.String())
 	}
 	stdout.Reset()

@@ -11,8 +11,6 @@
 package config
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -211,10 +209,8 @@ func Parse(data []byte, dev bool) (*Config, error) {
 		return nil, err
 	}
 	c := Default()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(c); err != nil {
-		return nil, describeDecodeError(err)
+	if err := decodeDocument(data, c); err != nil {
+		return nil, err
 	}
 	c.Dev = dev
 	return c, c.finish()

@@ -60,8 +60,12 @@ func TestParseRejects(t *testing.T) {
 	tests := []struct {
 		name, doc, wantInError string
 	}{
-		{"unknown field", `{"server":{"prot":1}}`, `unknown field "prot"`},
-		{"wrong type", `{"server":{"port":"80"}}`, "server.port"},
+		{"unknown field", `{"server":{"prot":1}}`, `server.prot: unknown field`},
+		{"duration as number", `{"calls":{"defaultTimeout":5}}`, `calls.defaultTimeout: must be a duration string`},
+		{"fraction for integer", `{"ws":{"maxMessageBytes":1.5}}`, `ws.maxMessageBytes: must be a whole number`},
+		{"wrong type in array", `{"server":{"corsOrigins":[1]}}`, `server.corsOrigins[0]: must be a string`},
+		{"not an object", `[]`, `must be a JSON object`},
+		{"wrong type", `{"server":{"port":"80"}}`, "server.port: must be a whole number, not a string"},
 		{"bad duration", `{"calls":{"defaultTimeout":"soon"}}`, `invalid duration "soon"`},
 		{"port range", `{"server":{"port":70000}}`, "server.port: must be between 0 and 65535"},
 		{"log level", `{"logging":{"level":"loud"}}`, "logging.level"},
@@ -81,6 +85,16 @@ func TestParseRejects(t *testing.T) {
 				t.Errorf("error %q does not contain %q", err, tt.wantInError)
 			}
 		})
+	}
+}
+
+func TestParseAcceptsWholeNumbersWithExponent(t *testing.T) {
+	c, err := Parse([]byte(`{"ws":{"maxMessageBytes":1e7},"server":{"port":8.0}}`), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WS.MaxMessageBytes != 10_000_000 || c.Server.Port != 8 {
+		t.Errorf("maxMessageBytes %d, port %d", c.WS.MaxMessageBytes, c.Server.Port)
 	}
 }
 
