@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // Schema is a JSON Schema compiled once for validation and Cast. A Schema is
@@ -137,6 +138,14 @@ func compileDoc(raw json.RawMessage, doc any, hash string) (*Schema, error) {
 	compiled, err := c.Compile(url)
 	if err != nil {
 		return nil, err
+	}
+	// A $ref that leads back to itself without consuming input ({"$ref":
+	// "#"}) compiles, but every validation then fails. Validating null
+	// finds such cycles at the top level, so the schema is refused here
+	// rather than failing every call later. Cycles reachable only through
+	// some instance shapes still surface at validation time.
+	if verr := compiled.Validate(nil); verr != nil && hasRefCycle(verr) {
+		return nil, errors.New("schema has a $ref cycle that no value can satisfy")
 	}
 
 	members := map[string]*jsonschema.Schema{}
@@ -269,4 +278,25 @@ func (c *schemaCache) release(s *Schema) {
 			delete(c.entries, s.hash)
 		}
 	}
+}
+
+// hasRefCycle reports whether a validation error comes from a $ref cycle.
+func hasRefCycle(err error) bool {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	var walk func(*jsonschema.ValidationError) bool
+	walk = func(e *jsonschema.ValidationError) bool {
+		if _, ok := e.ErrorKind.(*kind.RefCycle); ok {
+			return true
+		}
+		for _, c := range e.Causes {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(ve)
 }

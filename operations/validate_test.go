@@ -200,3 +200,14 @@ func TestCastUnknownReturnsInput(t *testing.T) {
 		t.Errorf("Cast changed the input: %v", out)
 	}
 }
+
+func TestCompileSchemaRejectsSelfReference(t *testing.T) {
+	for _, doc := range []string{`{"$ref":"#"}`, `{"allOf":[{"$ref":"#"}]}`} {
+		if _, err := CompileSchema(json.RawMessage(doc), "probe"); err == nil {
+			t.Errorf("CompileSchema(%s) succeeded, want a $ref cycle error", doc)
+		}
+	}
+	if _, err := CompileSchema(json.RawMessage(`{"type":"object","properties":{"child":{"$ref":"#"}}}`), "tree"); err != nil {
+		t.Errorf("a recursive tree schema was refused: %v", err)
+	}
+}
