@@ -77,20 +77,9 @@ func (c *cli) runBottleneck(inv *invocation) error {
 	return nil
 }
 
-// riskDistribution is the JSON form of the risk buckets. Every list is
-// present and never null.
-type riskDistribution struct {
-	Trivial     []string `json:"trivial"`
-	Low         []string `json:"low"`
-	Medium      []string `json:"medium"`
-	High        []string `json:"high"`
-	Critical    []string `json:"critical"`
-	Unspecified []string `json:"unspecified"`
-}
-
 type riskDocument struct {
-	TaskCount    int              `json:"task_count"`
-	Distribution riskDistribution `json:"distribution"`
+	TaskCount    int                        `json:"task_count"`
+	Distribution taskgraph.RiskDistribution `json:"distribution"`
 }
 
 func (c *cli) runRisk(inv *invocation) error {
@@ -98,14 +87,11 @@ func (c *cli) runRisk(inv *invocation) error {
 	if err != nil {
 		return err
 	}
-	dist := taskgraph.RiskDistributionOf(p.graph)
+	// RiskDistributionOf never returns a nil list, so every JSON list is
+	// present.
 	doc := riskDocument{
-		TaskCount: p.graph.TaskCount(),
-		Distribution: riskDistribution{
-			Trivial: nonNil(dist.Trivial), Low: nonNil(dist.Low), Medium: nonNil(dist.Medium),
-			High: nonNil(dist.High), Critical: nonNil(dist.Critical),
-			Unspecified: nonNil(dist.Unspecified),
-		},
+		TaskCount:    p.graph.TaskCount(),
+		Distribution: taskgraph.RiskDistributionOf(p.graph),
 	}
 
 	if inv.jsonOutput() {
