@@ -57,213 +57,136 @@ func Bottlenecks(g *TaskGraph) []BottleneckResult {
 	return results
 }
 
-// brandes holds the per-source scratch buffers of one worker. Only the
-// entries a source touched are reset, so a source costs time in proportion
-// to what it reaches, not to the graph size.
-type brandes struct {
-	adj   *adjacency
-	nodes []bfsNode
-	delta []float64
-	// preds holds the BFS predecessors of each node for the current source.
-	// Those of w start at adj.inStart[w] and end at nodes[w].predEnd. A node
-	// has at most in-degree of them, so the ranges never overlap.
-	preds []int32
-	// queue is the BFS queue; since nodes settle when dequeued, it is also
-	// the settle order.
-	queue []int32
-}
-
-// bfsNode is the per-node state of one BFS, kept together so that visiting
-// an edge touches one cache line.
-type bfsNode struct {
-	// sigma is the number of shortest paths from the source.
-	sigma float64
-	// dist is the distance from the source, or -1 when not reached.
-	dist    int32
-	predEnd int32
-}
-
-// adjacency is the graph in compressed sparse row form: the out-neighbours
-// of v are out[outStart[v]:outStart[v+1]], in insertion order.
-type adjacency struct {
-	outStart []int32
-	out      []int32
-	inStart  []int32
-}
-
-func newAdjacency(g *TaskGraph) *adjacency {
-	n := len(g.ids)
-	a := &adjacency{
-		outStart: make([]int32, n+1),
-		out:      make([]int32, 0, len(g.order)),
-		inStart:  make([]int32, n+1),
-	}
-	for v := range n {
-		a.out = append(a.out, g.out[v]...)
-		a.outStart[v+1] = int32(len(a.out))
-		a.inStart[v+1] = a.inStart[v] + int32(len(g.in[v]))
-	}
-	return a
-}
-
-func newBrandes(adj *adjacency) *brandes {
-	n := len(adj.outStart) - 1
-	b := &brandes{
-		adj:   adj,
-		nodes: make([]bfsNode, n),
-		delta: make([]float64, n),
-		preds: make([]int32, adj.inStart[n]),
-		queue: make([]int32, n),
-	}
-	for v := range b.nodes {
-		b.nodes[v] = bfsNode{dist: -1, predEnd: adj.inStart[v]}
-	}
-	return b
-}
-
-// run computes the dependency of source s on every node it reaches and
-// appends each non-zero one, other than s itself, to result. Zero
-// dependencies are left out because adding them changes no score.
-func (b *brandes) run(s int32, result *sourceResult) {
-	outStart, out, inStart := b.adj.outStart, b.adj.out, b.adj.inStart
-	nodes, delta, preds, queue := b.nodes, b.delta, b.preds, b.queue
-
-	result.nodes = result.nodes[:0]
-	result.deltas = result.deltas[:0]
-	if outStart[s] == outStart[s+1] {
-		// A source without dependents reaches nothing and adds nothing.
-		return
-	}
-
-	queue[0] = s
-	tail := 1
-	nodes[s].dist = 0
-	nodes[s].sigma = 1
-	for head := 0; head < tail; head++ {
-		v := queue[head]
-		next := nodes[v].dist + 1
-		sv := nodes[v].sigma
-		for _, w := range out[outStart[v]:outStart[v+1]] {
-			node := &nodes[w]
-			switch node.dist {
-			case -1:
-				// 0 + sv is exactly sv, so the first path needs no addition.
-				node.dist = next
-				node.sigma = sv
-				queue[tail] = w
-				tail++
-			case next:
-				node.sigma += sv
-			default:
-				continue
-			}
-			preds[node.predEnd] = v
-			node.predEnd++
-		}
-	}
-
-	for i := tail - 1; i > 0; i-- {
-		w := queue[i]
-		dw := delta[w]
-		coeff := (1 + dw) / nodes[w].sigma
-		for _, v := range preds[inStart[w]:nodes[w].predEnd] {
-			// The conversion stops the compiler from fusing the multiply
-			// and add, which would change the last bit of the scores.
-			delta[v] += float64(nodes[v].sigma * coeff)
-		}
-		if dw != 0 {
-			result.nodes = append(result.nodes, w)
-			result.deltas = append(result.deltas, dw)
-		}
-	}
-
-	// Clear what this source touched.
-	for _, v := range queue[:tail] {
-		nodes[v] = bfsNode{dist: -1, predEnd: inStart[v]}
-		delta[v] = 0
-	}
-}
-
 // betweenness returns the unnormalised scores, computed by up to workers
-// goroutines.
+// goroutines. Each source's dependencies are added to the scores in source
+// order, whichever worker computed them.
 func (g *TaskGraph) betweenness(workers int) []float64 {
 	n := len(g.ids)
-	adj := newAdjacency(g)
 	scores := make([]float64, n)
-
-	if workers <= 1 || n < parallelMinNodes {
-		b := newBrandes(adj)
-		result := newSourceResult(n)
-		for s := range int32(n) {
-			b.run(s, result)
-			result.addTo(scores)
-		}
+	if n == 0 {
 		return scores
 	}
-	g.betweennessParallel(workers, adj, scores)
+	if workers < 1 || n < parallelMinNodes {
+		workers = 1
+	}
+	adj := newBrandesGraph(g)
+	window := reuseWindow(n, workers)
+	r := newBetweennessRun(adj, newBetweennessPlan(adj, window), scores,
+		window+1+resultSlotsPerWorker*workers)
+
+	if workers == 1 {
+		r.work(newBrandesSweep(adj))
+		return scores
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() { r.work(newBrandesSweep(adj)) })
+	}
+	wg.Wait()
 	return scores
 }
 
-// sourceResult carries the non-zero contributions of one source, from the
+// sourceResult carries the non-zero dependencies of one run, from the
 // worker that computed them to the goroutine that adds them up.
 type sourceResult struct {
-	nodes  []int32
+	nodes  []uint32
 	deltas []float64
-	ready  chan struct{}
+	count  int
+	// selfDelta is the dependency of the run's source on itself.
+	selfDelta float64
 }
 
-func newSourceResult(n int) *sourceResult {
-	return &sourceResult{
-		nodes:  make([]int32, 0, n),
-		deltas: make([]float64, 0, n),
-		ready:  make(chan struct{}, 1),
+// betweennessRun schedules the runs of a plan over workers and adds their
+// dependencies to the scores in source order.
+//
+// A worker takes a free result slot from free before it takes the next
+// run, and a slot goes back only when the last source of its run has been
+// added. The runs that the source being added still needs all started at
+// most the reuse window earlier, so with more slots than the window plus
+// one the next run in order can always get a slot and nothing deadlocks.
+type betweennessRun struct {
+	adj   *brandesGraph
+	plan  *betweennessPlan
+	slots []sourceResult
+	free  chan uint32
+	next  atomic.Uint32
+
+	mu sync.Mutex
+	// The fields below are guarded by mu. slotOf and done are indexed by
+	// run; added is the next source to add.
+	slotOf []uint32
+	done   []bool
+	added  int
+	scores []float64
+	chain  []uint32
+}
+
+func newBetweennessRun(adj *brandesGraph, plan *betweennessPlan, scores []float64, slots int) *betweennessRun {
+	n := adj.nodeCount()
+	slots = max(1, min(slots, len(plan.tasks)))
+	r := &betweennessRun{
+		adj:    adj,
+		plan:   plan,
+		slots:  make([]sourceResult, slots),
+		free:   make(chan uint32, slots),
+		slotOf: make([]uint32, len(plan.tasks)),
+		done:   make([]bool, len(plan.tasks)),
+		scores: scores,
+	}
+	nodes := make([]uint32, slots*n)
+	deltas := make([]float64, slots*n)
+	for i := range r.slots {
+		r.slots[i].nodes = nodes[i*n : (i+1)*n : (i+1)*n]
+		r.slots[i].deltas = deltas[i*n : (i+1)*n : (i+1)*n]
+		r.free <- uint32(i)
+	}
+	return r
+}
+
+// work computes runs until none is left, adding every result that is next
+// in source order after each run.
+func (r *betweennessRun) work(b *brandesSweep) {
+	for {
+		i := <-r.free
+		t := r.next.Add(1) - 1
+		if int(t) >= len(r.plan.tasks) {
+			r.free <- i
+			return
+		}
+		slot := &r.slots[i]
+		slot.selfDelta = b.run(r.plan.tasks[t].source, slot)
+
+		r.mu.Lock()
+		r.slotOf[t] = i
+		r.done[t] = true
+		r.addReady()
+		r.mu.Unlock()
 	}
 }
 
-func (r *sourceResult) addTo(scores []float64) {
-	for i, w := range r.nodes {
-		scores[w] += r.deltas[i]
+// addReady adds the dependencies of every source from r.added on whose run
+// is done, and frees the slot of each run after its last source. r.mu must
+// be held.
+func (r *betweennessRun) addReady() {
+	for ; r.added < len(r.plan.task); r.added++ {
+		s := uint32(r.added)
+		t := r.plan.task[s]
+		if t == noTask {
+			continue
+		}
+		if !r.done[t] {
+			return
+		}
+		slot := &r.slots[r.slotOf[t]]
+		for i, w := range slot.nodes[:slot.count] {
+			r.scores[w] += slot.deltas[i]
+		}
+		task := r.plan.tasks[t]
+		if task.source != s {
+			r.chain = r.adj.addChain(s, task.source, slot.selfDelta, r.scores, r.chain)
+		}
+		if task.last == s {
+			r.free <- r.slotOf[t]
+		}
 	}
-}
-
-// betweennessParallel spreads the sources over workers and adds their
-// contributions to scores in source order. A worker needs a token to take
-// the next source, and a token comes back only when a source has been
-// added, so fewer than len(slots) sources are ever taken but not yet added.
-// Source s can therefore use slot s % len(slots) without meeting another
-// source there. The goroutines end before it returns.
-func (g *TaskGraph) betweennessParallel(workers int, adj *adjacency, scores []float64) {
-	n := len(g.ids)
-	slots := make([]*sourceResult, 4*workers)
-	tokens := make(chan struct{}, len(slots))
-	for i := range slots {
-		slots[i] = newSourceResult(n)
-		tokens <- struct{}{}
-	}
-
-	var next atomic.Int32
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			b := newBrandes(adj)
-			for {
-				<-tokens
-				s := next.Add(1) - 1
-				if int(s) >= n {
-					return
-				}
-				slot := slots[int(s)%len(slots)]
-				b.run(s, slot)
-				slot.ready <- struct{}{}
-			}
-		})
-	}
-
-	for s := range n {
-		slot := slots[s%len(slots)]
-		<-slot.ready
-		slot.addTo(scores)
-		tokens <- struct{}{}
-	}
-	wg.Wait()
 }
