@@ -89,11 +89,17 @@ func (g *TaskGraph) betweenness(workers int) []float64 {
 // sourceResult carries the non-zero dependencies of one run, from the
 // worker that computed them to the goroutine that adds them up.
 type sourceResult struct {
-	nodes  []uint32
-	deltas []float64
-	count  int
+	// deps[:count] are the non-zero dependencies.
+	deps  []dependency
+	count int
 	// selfDelta is the dependency of the run's source on itself.
 	selfDelta float64
+}
+
+// dependency is the dependency of a run's source on one node.
+type dependency struct {
+	delta float64
+	node  uint32
 }
 
 // betweennessRun schedules the runs of a plan over workers and adds their
@@ -133,11 +139,9 @@ func newBetweennessRun(adj *brandesGraph, plan *betweennessPlan, scores []float6
 		done:   make([]bool, len(plan.tasks)),
 		scores: scores,
 	}
-	nodes := make([]uint32, slots*n)
-	deltas := make([]float64, slots*n)
+	deps := make([]dependency, slots*n)
 	for i := range r.slots {
-		r.slots[i].nodes = nodes[i*n : (i+1)*n : (i+1)*n]
-		r.slots[i].deltas = deltas[i*n : (i+1)*n : (i+1)*n]
+		r.slots[i].deps = deps[i*n : (i+1)*n : (i+1)*n]
 		r.free <- uint32(i)
 	}
 	return r
@@ -178,8 +182,8 @@ func (r *betweennessRun) addReady() {
 			return
 		}
 		slot := &r.slots[r.slotOf[t]]
-		for i, w := range slot.nodes[:slot.count] {
-			r.scores[w] += slot.deltas[i]
+		for _, d := range slot.deps[:slot.count] {
+			r.scores[d.node] += d.delta
 		}
 		task := r.plan.tasks[t]
 		if task.source != s {

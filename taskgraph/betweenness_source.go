@@ -95,6 +95,20 @@ func (a *brandesGraph) nodeCount() int { return len(a.outStart) - 1 }
 
 func (a *brandesGraph) outDegree(v uint32) uint32 { return a.outStart[v+1] - a.outStart[v] }
 
+// pathState is the floating-point state of one queue position. Keeping
+// both numbers together means that the backward sweep, which reads and
+// writes both for a node and for its owner, touches one cache line per
+// node instead of two.
+type pathState struct {
+	// sigma is the number of shortest paths from the source. Once the
+	// position's level is done, the backward sweep overwrites it with the
+	// coefficient (1 + delta) / sigma.
+	sigma float64
+	// delta accumulates the dependency of the source on the node. It is
+	// zero outside a run.
+	delta float64
+}
+
 // brandesSweep holds the scratch buffers of one worker. Everything is
 // indexed by queue position except pos, so a source touches memory in
 // proportion to what it reaches, and nothing is allocated per source.
@@ -111,13 +125,8 @@ type brandesSweep struct {
 	// reached.
 	rec       []uint64
 	extraBase uint32
-	// sigma is the number of shortest paths by queue position. Once a
-	// level is done, the backward sweep overwrites it with the coefficient
-	// (1 + delta) / sigma.
-	sigma []float64
-	// delta accumulates the dependency of each queue position. It is zero
-	// outside a run.
-	delta []float64
+	// paths holds the path count and dependency of each queue position.
+	paths []pathState
 	// stream holds the out-edges of the current level as
 	// target | owner<<ownerShift, plus gatherWidth spare entries.
 	stream []uint64
@@ -136,8 +145,7 @@ func newBrandesSweep(g *brandesGraph) *brandesSweep {
 		pos:        make([]uint32, n),
 		rec:        make([]uint64, n+1+m+1),
 		extraBase:  uint32(n + 1),
-		sigma:      make([]float64, n),
-		delta:      make([]float64, n),
+		paths:      make([]pathState, n),
 		stream:     make([]uint64, m+gatherWidth),
 		levelStart: make([]uint32, n+1),
 		extraStart: make([]uint32, n+1),
@@ -166,7 +174,7 @@ func (b *brandesSweep) run(s uint32, res *sourceResult) float64 {
 func (b *brandesSweep) forward(s uint32) int {
 	b.rec[0] = uint64(s)
 	b.pos[s] = 0
-	b.sigma[0] = 1
+	b.paths[0].sigma = 1
 	tail, extraEnd := uint32(1), b.extraBase
 
 	levels := 0
@@ -197,31 +205,41 @@ func (b *brandesSweep) forward(s uint32) int {
 // gather sets the path count of every queue position in [begin, end) from
 // its owner and copies the out-edges of their nodes into b.stream. It
 // returns the number of edges copied.
-//
-// Each node's list is copied as one block of gatherWidth entries, and the
-// cursor then advances by the real out-degree, so the next node's block
-// overwrites the surplus. A copy of constant length needs no loop and so
-// no branch on the out-degree.
 func (b *brandesSweep) gather(begin, end uint32) uint32 {
-	rec, sigma, stream := b.rec, b.sigma, b.stream
-	outStart, out := b.g.outStart, b.g.out
+	rec, paths := b.rec, b.paths
+	for q := begin; q < end; q++ {
+		// The first path to a node comes from its owner, and 0 + x is x.
+		// For the source, whose owner is itself, this is a no-op.
+		paths[q].sigma = paths[rec[q]>>ownerShift].sigma
+	}
+	return copyEdges(rec[begin:end], begin, b.g.outStart, b.g.out, b.stream)
+}
+
+// copyEdges copies the out-neighbours of the nodes of recs, the queue
+// records from position first on, into stream, each tagged with the
+// position of the node it came from. It returns the number of edges.
+//
+// Each list is copied as one block of gatherWidth entries, and the cursor
+// then advances by the real out-degree, so the next block overwrites the
+// surplus. A copy of constant length needs no loop, so there is no branch
+// on the out-degree except the rare one for longer lists. Keeping the loop
+// in its own function keeps its few values in registers.
+func copyEdges(recs []uint64, first uint32, outStart, out []uint32, stream []uint64) uint32 {
 	// A level has at most as many out-edges as the graph, and out and
 	// stream both carry gatherWidth spare entries, so a block at any list
-	// start or stream cursor stays inside its slice.
+	// start or stream cursor stays inside its slice. Node indices are
+	// below len(outStart)-1.
+	startBase := unsafe.Pointer(&outStart[0])
 	outBase := unsafe.Pointer(&out[0])
 	streamBase := unsafe.Pointer(&stream[0])
 	n := uint32(0)
-	for q := begin; q < end; q++ {
-		r := rec[q]
-		// The first path to a node comes from its owner, and 0 + x is x.
-		// For the source, whose owner is itself, this is a no-op.
-		sigma[q] = sigma[r>>ownerShift]
-
-		v := uint32(r)
-		first, last := outStart[v], outStart[v+1]
-		src := (*[gatherWidth]uint32)(unsafe.Add(outBase, uintptr(first)*4))
+	owner := uint64(first) << ownerShift
+	for _, r := range recs {
+		v := uintptr(uint32(r))
+		begin := *(*uint32)(unsafe.Add(startBase, v*4))
+		end := *(*uint32)(unsafe.Add(startBase, v*4+4))
+		src := (*[gatherWidth]uint32)(unsafe.Add(outBase, uintptr(begin)*4))
 		dst := (*[gatherWidth]uint64)(unsafe.Add(streamBase, uintptr(n)*8))
-		owner := uint64(q) << ownerShift
 		dst[0] = uint64(src[0]) | owner
 		dst[1] = uint64(src[1]) | owner
 		dst[2] = uint64(src[2]) | owner
@@ -230,12 +248,21 @@ func (b *brandesSweep) gather(begin, end uint32) uint32 {
 		dst[5] = uint64(src[5]) | owner
 		dst[6] = uint64(src[6]) | owner
 		dst[7] = uint64(src[7]) | owner
-		for i := first + gatherWidth; i < last; i++ {
-			stream[n+i-first] = uint64(out[i]) | owner
+		if end-begin > gatherWidth {
+			copyRest(stream[n:], out[begin:end], owner)
 		}
-		n += last - first
+		n += end - begin
+		owner += 1 << ownerShift
 	}
 	return n
+}
+
+// copyRest copies the entries of out after the first gatherWidth into the
+// same places of stream, tagged with owner.
+func copyRest(stream []uint64, out []uint32, owner uint64) {
+	for i := gatherWidth; i < len(out); i++ {
+		stream[i] = uint64(out[i]) | owner
+	}
 }
 
 // scanEdges classifies the out-edges of one level in order. An edge to an
@@ -276,13 +303,17 @@ func scanEdges(stream []uint64, pos []uint32, rec []uint64, tail, extraEnd, leve
 // the order in which the backward sweep must add their terms. An owner
 // rarely has more than one, so the check almost never moves anything.
 func (b *brandesSweep) addExtraPaths(begin, end uint32) {
-	rec, sigma := b.rec, b.sigma
+	rec, paths := b.rec, b.paths
+	prev := ^uint64(0)
 	for x := begin; x < end; x++ {
 		r := rec[x]
-		sigma[uint32(r)] += sigma[r>>ownerShift]
-		if x > begin && r>>ownerShift == rec[x-1]>>ownerShift && uint32(r) > uint32(rec[x-1]) {
+		paths[uint32(r)].sigma += paths[r>>ownerShift].sigma
+		// One branch on both conditions, because the owner test alone
+		// is hard to predict.
+		if b2i(r>>ownerShift == prev>>ownerShift)&b2i(uint32(r) > uint32(prev)) != 0 {
 			sortExtraRun(rec[begin : x+1])
 		}
+		prev = rec[x]
 	}
 }
 
@@ -302,44 +333,60 @@ func sortExtraRun(recs []uint64) {
 // stores the non-zero ones of all nodes but s in res, and resets the
 // buffers that forward set. It returns the dependency of s.
 func (b *brandesSweep) backward(s uint32, levels int, res *sourceResult) float64 {
-	rec, pos, sigma, delta := b.rec, b.pos, b.sigma, b.delta
-	nodes, deltas := res.nodes, res.deltas
+	rec, paths := b.rec, b.paths
 	k := 0
 	for level := levels - 1; level >= 1; level-- {
 		// The terms of the next level's nodes reached this level's delta
 		// in the previous iteration; the extra edges add theirs after
 		// them.
 		for _, r := range rec[b.extraStart[level]:b.extraStart[level+1]] {
-			q := r >> ownerShift
-			delta[q] += float64(sigma[q] * sigma[uint32(r)])
+			owner := &paths[r>>ownerShift]
+			owner.delta += float64(owner.sigma * paths[uint32(r)].sigma)
 		}
-
 		first, end := b.levelStart[level], b.levelStart[level+1]
-		for p := end - 1; p >= first; p-- {
-			r := rec[p]
-			d := delta[p]
-			delta[p] = 0
-			node := uint32(r)
-			pos[node] = unreached
-			// Store every entry and keep it only when it is non-zero:
-			// adding zero would change no score.
-			nodes[k] = node
-			deltas[k] = d
-			k += b2i(d != 0)
-
-			coeff := (1 + d) / sigma[p]
-			sigma[p] = coeff
-			q := r >> ownerShift
-			// The conversion stops the compiler from fusing the multiply
-			// and add, which would change the last bit.
-			delta[q] += float64(sigma[q] * coeff)
-		}
+		k = accumulateLevel(rec[first:end], first, paths, b.pos, res.deps, k)
 	}
 	res.count = k
-	pos[s] = unreached
-	d := delta[0]
-	delta[0] = 0
+	b.pos[s] = unreached
+	d := paths[0].delta
+	paths[0].delta = 0
 	return d
+}
+
+// accumulateLevel finishes the queue positions first, first+1, ... whose
+// records are recs, in reverse order: it stores each dependency in deps
+// when it is non-zero, turns the path count into the coefficient and
+// pushes the node's term to its owner. It also marks the nodes unreached
+// again. It returns the new number of stored dependencies.
+//
+// The loop stores every dependency and advances k only for a non-zero
+// one, so that it has no data-dependent branch.
+func accumulateLevel(recs []uint64, first uint32, paths []pathState, pos []uint32, deps []dependency, k int) int {
+	// Positions and owners are below len(paths), nodes below len(pos),
+	// and k below the number of nodes, which is len(deps).
+	pathBase := unsafe.Pointer(&paths[0])
+	posBase := unsafe.Pointer(&pos[0])
+	depBase := unsafe.Pointer(&deps[0])
+	const pathSize = unsafe.Sizeof(pathState{})
+	const depSize = unsafe.Sizeof(dependency{})
+	for i := len(recs) - 1; i >= 0; i-- {
+		r := recs[i]
+		path := (*pathState)(unsafe.Add(pathBase, uintptr(first+uint32(i))*pathSize))
+		d := path.delta
+		path.delta = 0
+		node := uint32(r)
+		*(*uint32)(unsafe.Add(posBase, uintptr(node)*4)) = unreached
+		*(*dependency)(unsafe.Add(depBase, uintptr(k)*depSize)) = dependency{delta: d, node: node}
+		k += b2i(d != 0)
+
+		coeff := (1 + d) / path.sigma
+		path.sigma = coeff
+		owner := (*pathState)(unsafe.Add(pathBase, uintptr(r>>ownerShift)*pathSize))
+		// The conversion stops the compiler from fusing the multiply and
+		// add, which would change the last bit.
+		owner.delta += float64(owner.sigma * coeff)
+	}
+	return k
 }
 
 func b2i(c bool) int {
