@@ -71,24 +71,24 @@ func (g *TaskGraph) betweenness(workers int) []float64 {
 	}
 	adj := newBrandesGraph(g)
 	window := reuseWindow(n, workers)
-	r := newBetweennessRun(adj, newBetweennessPlan(adj, window), scores,
+	sched := newBetweennessScheduler(adj, newBetweennessPlan(adj, window), scores,
 		window+1+resultSlotsPerWorker*workers)
 
 	if workers == 1 {
-		r.work(newBrandesSweep(adj))
+		sched.work(newBrandesSweep(adj))
 		return scores
 	}
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() { r.work(newBrandesSweep(adj)) })
+		wg.Go(func() { sched.work(newBrandesSweep(adj)) })
 	}
 	wg.Wait()
 	return scores
 }
 
-// sourceResult carries the non-zero dependencies of one run, from the
-// worker that computed them to the goroutine that adds them up.
-type sourceResult struct {
+// runResult carries the non-zero dependencies of one run, from the worker
+// that computed them to the goroutine that adds them up.
+type runResult struct {
 	// deps[:count] are the non-zero dependencies.
 	deps  []dependency
 	count int
@@ -102,18 +102,19 @@ type dependency struct {
 	node  uint32
 }
 
-// betweennessRun schedules the runs of a plan over workers and adds their
-// dependencies to the scores in source order.
+// betweennessScheduler spreads the runs of a plan over workers and adds
+// their dependencies to the scores in source order.
 //
-// A worker takes a free result slot from free before it takes the next
-// run, and a slot goes back only when the last source of its run has been
-// added. The runs that the source being added still needs all started at
-// most the reuse window earlier, so with more slots than the window plus
-// one the next run in order can always get a slot and nothing deadlocks.
-type betweennessRun struct {
+// A worker takes a free result slot before it takes the next run, and a
+// slot is freed only after the last source of its run has been added. The
+// runs that the source being added still needs started at most the reuse
+// window earlier. So with more slots than the window, the next run in
+// order always gets a slot, and the adder never waits for a run that
+// cannot start.
+type betweennessScheduler struct {
 	adj   *brandesGraph
 	plan  *betweennessPlan
-	slots []sourceResult
+	slots []runResult
 	free  chan uint32
 	next  atomic.Uint32
 
@@ -127,16 +128,16 @@ type betweennessRun struct {
 	chain  []uint32
 }
 
-func newBetweennessRun(adj *brandesGraph, plan *betweennessPlan, scores []float64, slots int) *betweennessRun {
+func newBetweennessScheduler(adj *brandesGraph, plan *betweennessPlan, scores []float64, slots int) *betweennessScheduler {
 	n := adj.nodeCount()
-	slots = max(1, min(slots, len(plan.tasks)))
-	r := &betweennessRun{
+	slots = max(1, min(slots, len(plan.runs)))
+	r := &betweennessScheduler{
 		adj:    adj,
 		plan:   plan,
-		slots:  make([]sourceResult, slots),
+		slots:  make([]runResult, slots),
 		free:   make(chan uint32, slots),
-		slotOf: make([]uint32, len(plan.tasks)),
-		done:   make([]bool, len(plan.tasks)),
+		slotOf: make([]uint32, len(plan.runs)),
+		done:   make([]bool, len(plan.runs)),
 		scores: scores,
 	}
 	deps := make([]dependency, slots*n)
@@ -147,18 +148,19 @@ func newBetweennessRun(adj *brandesGraph, plan *betweennessPlan, scores []float6
 	return r
 }
 
-// work computes runs until none is left, adding every result that is next
-// in source order after each run.
-func (r *betweennessRun) work(b *brandesSweep) {
+// work computes runs until none is left. After each run it adds the
+// dependencies of every source that is next in source order and whose run
+// is done.
+func (r *betweennessScheduler) work(b *brandesSweep) {
 	for {
 		i := <-r.free
 		t := r.next.Add(1) - 1
-		if int(t) >= len(r.plan.tasks) {
+		if int(t) >= len(r.plan.runs) {
 			r.free <- i
 			return
 		}
 		slot := &r.slots[i]
-		slot.selfDelta = b.run(r.plan.tasks[t].source, slot)
+		slot.selfDelta = b.run(r.plan.runs[t].source, slot)
 
 		r.mu.Lock()
 		r.slotOf[t] = i
@@ -171,11 +173,11 @@ func (r *betweennessRun) work(b *brandesSweep) {
 // addReady adds the dependencies of every source from r.added on whose run
 // is done, and frees the slot of each run after its last source. r.mu must
 // be held.
-func (r *betweennessRun) addReady() {
-	for ; r.added < len(r.plan.task); r.added++ {
+func (r *betweennessScheduler) addReady() {
+	for ; r.added < len(r.plan.runOf); r.added++ {
 		s := uint32(r.added)
-		t := r.plan.task[s]
-		if t == noTask {
+		t := r.plan.runOf[s]
+		if t == noRun {
 			continue
 		}
 		if !r.done[t] {
@@ -185,11 +187,11 @@ func (r *betweennessRun) addReady() {
 		for _, d := range slot.deps[:slot.count] {
 			r.scores[d.node] += d.delta
 		}
-		task := r.plan.tasks[t]
-		if task.source != s {
-			r.chain = r.adj.addChain(s, task.source, slot.selfDelta, r.scores, r.chain)
+		run := r.plan.runs[t]
+		if run.source != s {
+			r.chain = r.adj.addChain(s, run.source, slot.selfDelta, r.scores, r.chain)
 		}
-		if task.last == s {
+		if run.last == s {
 			r.free <- r.slotOf[t]
 		}
 	}

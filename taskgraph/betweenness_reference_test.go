@@ -10,12 +10,12 @@ import (
 	"github.com/alkdev/alkhub/taskgraph"
 )
 
-// referenceBetweenness is Brandes' algorithm written plainly, with maps per
-// source, as the package documentation specifies it: BFS in node and
-// insertion order, then dependencies accumulated in reverse settle order
-// with coeff := (1 + delta[w]) / sigma[w] and delta[v] += sigma[v] * coeff,
-// and each source's dependencies added in source order. It returns the
-// unnormalised scores in node order.
+// referenceBetweenness is Brandes' algorithm in its textbook form, with maps
+// per source: BFS in node and insertion order, then dependencies
+// accumulated in reverse settle order with coeff := (1 + delta[w]) /
+// sigma[w] and delta[v] += sigma[v] * coeff, and each source's
+// dependencies added in source order. It returns the unnormalised scores
+// in node order.
 func referenceBetweenness(t testing.TB, g *taskgraph.TaskGraph) []float64 {
 	t.Helper()
 	ids := g.IDs()
@@ -134,7 +134,7 @@ func checkSameResults(t *testing.T, got, want []taskgraph.BottleneckResult) {
 
 // randomGraph builds a graph of n tasks from rng. Each task depends on up to
 // maxDeps earlier tasks, mostly recent ones as in the generated benchmark
-// graph; with chains set, most tasks get a single dependent so that chains
+// graph. With chains set, a task has at most one prerequisite, so chains
 // of single out-edges are common. backEdges edges from later to earlier
 // tasks add cycles. With shuffle set, tasks are inserted in random order,
 // so node order is not a topological order.
@@ -186,11 +186,11 @@ func randomGraph(t testing.TB, rng *rand.Rand, n, maxDeps, backEdges int, chains
 
 func TestBetweennessMatchesReference(t *testing.T) {
 	type family struct {
-		name              string
-		maxDeps, back     int
-		chains, shuffle   bool
-		minNodes, maxNode int
-		count             int
+		name               string
+		maxDeps, back      int
+		chains, shuffle    bool
+		minNodes, maxNodes int
+		count              int
 	}
 	families := []family{
 		{"dag", 3, 0, false, false, 1, 60, 120},
@@ -206,7 +206,7 @@ func TestBetweennessMatchesReference(t *testing.T) {
 	for fi, f := range families {
 		rng := rand.New(rand.NewPCG(uint64(fi), 7))
 		for i := range f.count {
-			n := f.minNodes + rng.IntN(f.maxNode-f.minNodes+1)
+			n := f.minNodes + rng.IntN(f.maxNodes-f.minNodes+1)
 			g := randomGraph(t, rng, n, f.maxDeps, f.back, f.chains, f.shuffle)
 			want := referenceBetweenness(t, g)
 			ids := g.IDs()
