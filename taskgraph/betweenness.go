@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 )
 
 // BottleneckResult is the betweenness centrality of one task.
@@ -105,7 +104,7 @@ type dependency struct {
 // betweennessScheduler spreads the runs of a plan over workers and adds
 // their dependencies to the scores in source order.
 //
-// A worker takes a free result slot before it takes the next run, and a
+// A worker takes the next run together with a free result slot, and a
 // slot is freed only after the last source of its run has been added. The
 // runs that the source being added still needs started at most the reuse
 // window earlier. So with more slots than the window, the next run in
@@ -115,12 +114,14 @@ type betweennessScheduler struct {
 	adj   *brandesGraph
 	plan  *betweennessPlan
 	slots []runResult
-	free  chan uint32
-	next  atomic.Uint32
 
-	mu sync.Mutex
-	// The fields below are guarded by mu. slotOf and done are indexed by
-	// run; added is the next source to add.
+	mu   sync.Mutex
+	cond sync.Cond
+	// The fields below are guarded by mu. free is a stack of free slots,
+	// next the next run to take. slotOf and done are indexed by run;
+	// added is the next source to add.
+	free   []uint32
+	next   int
 	slotOf []uint32
 	done   []bool
 	added  int
@@ -135,15 +136,18 @@ func newBetweennessScheduler(adj *brandesGraph, plan *betweennessPlan, scores []
 		adj:    adj,
 		plan:   plan,
 		slots:  make([]runResult, slots),
-		free:   make(chan uint32, slots),
+		free:   make([]uint32, 0, slots),
 		slotOf: make([]uint32, len(plan.runs)),
 		done:   make([]bool, len(plan.runs)),
 		scores: scores,
 	}
+	r.cond.L = &r.mu
 	deps := make([]dependency, slots*n)
 	for i := range r.slots {
 		r.slots[i].deps = deps[i*n : (i+1)*n : (i+1)*n]
-		r.free <- uint32(i)
+	}
+	for i := slots - 1; i >= 0; i-- {
+		r.free = append(r.free, uint32(i))
 	}
 	return r
 }
@@ -152,13 +156,26 @@ func newBetweennessScheduler(adj *brandesGraph, plan *betweennessPlan, scores []
 // dependencies of every source that is next in source order and whose run
 // is done.
 func (r *betweennessScheduler) work(b *brandesSweep) {
+	r.mu.Lock()
 	for {
-		i := <-r.free
-		t := r.next.Add(1) - 1
-		if int(t) >= len(r.plan.runs) {
-			r.free <- i
+		for len(r.free) == 0 && r.next < len(r.plan.runs) {
+			r.cond.Wait()
+		}
+		if r.next >= len(r.plan.runs) {
+			r.mu.Unlock()
 			return
 		}
+		t := r.next
+		r.next++
+		if r.next == len(r.plan.runs) {
+			// Workers waiting for a slot have nothing left to take.
+			r.cond.Broadcast()
+		}
+		// The most recently freed slot is the likeliest to be in cache.
+		i := r.free[len(r.free)-1]
+		r.free = r.free[:len(r.free)-1]
+		r.mu.Unlock()
+
 		slot := &r.slots[i]
 		slot.selfDelta = b.run(r.plan.runs[t].source, slot)
 
@@ -166,7 +183,6 @@ func (r *betweennessScheduler) work(b *brandesSweep) {
 		r.slotOf[t] = i
 		r.done[t] = true
 		r.addReady()
-		r.mu.Unlock()
 	}
 }
 
@@ -192,7 +208,8 @@ func (r *betweennessScheduler) addReady() {
 			r.chain = r.adj.addChain(s, run.source, slot.selfDelta, r.scores, r.chain)
 		}
 		if run.last == s {
-			r.free <- r.slotOf[t]
+			r.free = append(r.free, r.slotOf[t])
+			r.cond.Signal()
 		}
 	}
 }
