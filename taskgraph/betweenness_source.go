@@ -18,14 +18,14 @@ import (
 // The data flow differs, because the textbook loops are slow on current
 // CPUs for reasons unrelated to the arithmetic. On the 10,000-task
 // benchmark graph, 38 % of the edges scanned reach a new node, 13 % are
-// further shortest paths and 49 % lead back, in no pattern a branch
-// predictor can learn. Most nodes have 1 to 5 out-neighbours, so the exit
-// of a per-node edge loop is just as hard to predict, and each
-// misprediction costs more than the work of several edges. The Go
-// compiler also spills loop counters to the stack once a loop keeps many
-// slices live, which turns every iteration into a store-to-load round
-// trip. The sweep therefore runs level by level in short, separate loops
-// without data-dependent branches:
+// further shortest paths and 49 % lead back. The kinds follow no pattern,
+// so a branch on the kind of edge is often mispredicted. Most nodes a BFS
+// reaches have 1 to 5 out-neighbours, so the exit of a per-node edge loop
+// is just as hard to predict, and a misprediction costs more than the
+// work of several edges. The Go compiler also spills loop counters to the
+// stack once a loop keeps many slices live, which turns every iteration
+// into a store-to-load round trip. The sweep therefore runs level by
+// level in short, separate loops without data-dependent branches:
 //
 //   - gather copies the out-neighbours of every node of the current level
 //     into one flat array (the stream), each tagged with its owner, the
