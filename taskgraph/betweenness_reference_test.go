@@ -229,3 +229,79 @@ func TestBottlenecks10kMatchesReference(t *testing.T) {
 	got := taskgraph.Bottlenecks(g)
 	checkSameResults(t, got, referenceBottlenecks(g, want))
 }
+
+func TestBetweennessShapesMatchReference(t *testing.T) {
+	name := func(prefix string, i int) string { return fmt.Sprintf("%s%04d", prefix, i) }
+	build := func(t *testing.T, n int, edges func(add func(from, to int))) *taskgraph.TaskGraph {
+		t.Helper()
+		g := taskgraph.New()
+		for i := range n {
+			if err := g.AddTask(name("n", i), taskgraph.NodeAttrs{Name: name("n", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		edges(func(from, to int) {
+			if err := g.AddDependency(name("n", from), name("n", to)); err != nil {
+				t.Fatal(err)
+			}
+		})
+		return g
+	}
+	// ladder joins layers of the given width. Each node links to every
+	// node of the next layer with probability 2/3, and at least to the one
+	// below it, so path counts grow geometrically and unevenly. With width
+	// 2 and full links they double at every layer and reach +Inf after
+	// 1024 layers; with width 3 and uneven links they pass 2^53 within 40
+	// layers, where the order of additions changes their last bits.
+	ladder := func(width, layers int, seed uint64) func(add func(from, to int)) {
+		return func(add func(from, to int)) {
+			rng := rand.New(rand.NewPCG(seed, 1))
+			for l := 0; l+1 < layers; l++ {
+				for a := range width {
+					for b := range width {
+						if a == b || seed == 0 || rng.IntN(3) > 0 {
+							add(width*l+a, width*(l+1)+b)
+						}
+					}
+				}
+			}
+		}
+	}
+	tests := []struct {
+		name  string
+		n     int
+		edges func(add func(from, to int))
+	}{
+		{"star with fan-in", 42, func(add func(from, to int)) {
+			for i := 1; i <= 40; i++ {
+				add(0, i)
+				add(i, 41)
+			}
+		}},
+		{"long chain", 300, func(add func(from, to int)) {
+			for i := 0; i+1 < 300; i++ {
+				add(i, i+1)
+			}
+		}},
+		{"chain into cycle", 300, func(add func(from, to int)) {
+			for i := 0; i+1 < 300; i++ {
+				add(i, i+1)
+			}
+			add(299, 250)
+		}},
+		{"ladder with exact path counts", 80, ladder(2, 40, 0)},
+		{"ladder with rounded path counts", 240, ladder(3, 80, 5)},
+		{"ladder with infinite path counts", 2200, ladder(2, 1100, 0)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := build(t, tc.n, tc.edges)
+			want := referenceBetweenness(t, g)
+			for _, workers := range []int{1, 2, 3} {
+				got := taskgraph.BetweennessScores(g, workers)
+				checkSameBits(t, fmt.Sprintf("%d workers", workers), g.IDs(), got, want)
+			}
+			checkSameResults(t, taskgraph.Bottlenecks(g), referenceBottlenecks(g, want))
+		})
+	}
+}
