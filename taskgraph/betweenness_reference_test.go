@@ -247,12 +247,13 @@ func TestBetweennessShapesMatchReference(t *testing.T) {
 		})
 		return g
 	}
-	// ladder joins layers of the given width. Each node links to every
-	// node of the next layer with probability 2/3, and at least to the one
-	// below it, so path counts grow geometrically and unevenly. With width
-	// 2 and full links they double at every layer and reach +Inf after
-	// 1024 layers; with width 3 and uneven links they pass 2^53 within 40
-	// layers, where the order of additions changes their last bits.
+	// ladder joins layers of the given width. With seed 0 every node links
+	// to every node of the next layer, so with width 2 path counts double
+	// at every layer and reach +Inf after 1024 layers. Otherwise a node
+	// links to the node below it and to each other node of the next layer
+	// with probability 2/3. With width 3, path counts then grow unevenly
+	// past 2^53 within 40 layers, where the order of additions changes
+	// their last bits.
 	ladder := func(width, layers int, seed uint64) func(add func(from, to int)) {
 		return func(add func(from, to int)) {
 			rng := rand.New(rand.NewPCG(seed, 1))
