@@ -297,7 +297,7 @@ func TestRequestIDIsRootCallNode(t *testing.T) {
 			t.Errorf("the nested call's parent = %q, want %s", body.Data.ParentRequestID, rootID)
 		}
 
-		if err := th.Store().Flush(ctx); err != nil {
+		if err := th.FlushCallGraph(ctx); err != nil {
 			t.Fatal(err)
 		}
 		root, err := th.Store().CallGraph().Get(ctx, rootID)
@@ -320,7 +320,7 @@ func TestRequestIDIsRootCallNode(t *testing.T) {
 
 		subRes := th.do("POST", "/api/subscribe", th.AdminKey, map[string]any{"operationId": "probe.count", "input": map[string]any{"count": 1}})
 		subID := subRes.Header.Get("X-Request-Id")
-		if err := th.Store().Flush(ctx); err != nil {
+		if err := th.FlushCallGraph(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if node, err := th.Store().CallGraph().Get(ctx, subID); err != nil || node.RootRequestID != subID {

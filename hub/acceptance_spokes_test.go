@@ -329,7 +329,7 @@ func TestPendingCallFailsWhenSpokeCloses(t *testing.T) {
 		// The failed call's call-graph node records the failure.
 		id := res.Header.Get("X-Request-Id")
 		eventually(t, "the call-graph node of "+id+" is failed", func() bool {
-			if err := th.Store().Flush(context.Background()); err != nil {
+			if err := th.FlushCallGraph(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			node, err := th.Store().CallGraph().Get(context.Background(), id)

@@ -410,3 +410,16 @@ func (h *Hub) refreshChecks(ctx context.Context) {
 	}
 	h.health.SetChecks(c)
 }
+
+// FlushCallGraph writes every call-graph change of calls made so far to
+// storage and returns once it is stored (read-after-write for tests and
+// operators). Normally nodes are written behind, within a flush interval.
+func (h *Hub) FlushCallGraph(ctx context.Context) error {
+	if h.tap == nil || h.store == nil {
+		return errors.New("hub is not started")
+	}
+	if err := h.tap.Sync(ctx); err != nil {
+		return fmt.Errorf("waiting for the call-graph tap: %w", err)
+	}
+	return h.store.CallGraph().Flush(ctx)
+}

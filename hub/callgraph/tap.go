@@ -10,7 +10,10 @@ package callgraph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,7 +65,15 @@ type Tap struct {
 	dropped   atomic.Uint64
 	unwritten atomic.Uint64
 	done      chan struct{}
+
+	syncSeq atomic.Uint64
+	syncMu  sync.Mutex
+	syncs   map[string]chan struct{} // marker request id -> waiter
 }
+
+// syncMarker starts the request ids of Sync's marker events. A NUL byte
+// never appears in the UUIDs callers use as request ids.
+const syncMarker = "\x00callgraph-sync-"
 
 type node struct {
 	write        storage.CallNodeWrite
@@ -93,7 +104,8 @@ func New(o Options) *Tap {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Tap{opts: o, log: o.Logger, nodes: make(map[string]*node), done: make(chan struct{})}
+	return &Tap{opts: o, log: o.Logger, nodes: make(map[string]*node), done: make(chan struct{}),
+		syncs: make(map[string]chan struct{})}
 }
 
 // Start subscribes to the call events and processes them on one goroutine
@@ -146,6 +158,34 @@ func (t *Tap) Close() {
 	}
 	_ = t.sub.Close()
 	<-t.done
+}
+
+// Sync returns once the tap has handled every call event published on the
+// bus before Sync was called, so their snapshots are queued for storage.
+// It publishes a marker event behind them and waits for it.
+func (t *Tap) Sync(ctx context.Context) error {
+	id := syncMarker + strconv.FormatUint(t.syncSeq.Add(1), 10)
+	reached := make(chan struct{})
+	t.syncMu.Lock()
+	t.syncs[id] = reached
+	t.syncMu.Unlock()
+	defer func() {
+		t.syncMu.Lock()
+		delete(t.syncs, id)
+		t.syncMu.Unlock()
+	}()
+
+	if err := t.opts.Bus.Publish(ctx, operations.EventCallCompleted, "", operations.CallCompleted{RequestID: id}); err != nil {
+		return err
+	}
+	select {
+	case <-reached:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.done:
+		return errors.New("call-graph tap stopped")
+	}
 }
 
 // SetSpoke records the spoke serving a request.
@@ -223,6 +263,14 @@ func (t *Tap) apply(env pubsub.Envelope) {
 		})
 	case operations.EventCallCompleted:
 		id := requestID(env)
+		if strings.HasPrefix(id, syncMarker) {
+			t.syncMu.Lock()
+			if ch := t.syncs[id]; ch != nil {
+				close(ch)
+			}
+			t.syncMu.Unlock()
+			return
+		}
 		t.update(id, func(n *node) { finish(n, storage.CallCompleted, now) })
 	case operations.EventCallAborted:
 		id := requestID(env)

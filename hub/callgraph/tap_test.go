@@ -220,3 +220,31 @@ func TestTapBoundsMemory(t *testing.T) {
 		t.Error("a finished node keeps its payloads in memory")
 	}
 }
+
+func TestTapSyncWaitsForEarlierEvents(t *testing.T) {
+	bus, sink := newTap(t, map[string]operations.OperationSpec{})
+	tap := New(Options{Bus: bus, Sink: sink, LookupSpec: func(string) (operations.OperationSpec, bool) {
+		return operations.OperationSpec{}, false
+	}})
+	if err := tap.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer tap.Close()
+
+	for i := range 200 {
+		publish(t, bus, operations.EventCallRequested, operations.CallRequested{
+			RequestID: fmt.Sprintf("s%d", i), OperationID: "a.b",
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tap.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tap.Node("s199"); !ok {
+		t.Error("Sync returned before the tap handled an earlier event")
+	}
+	if _, ok := tap.Node(syncMarker + "1"); ok {
+		t.Error("the sync marker became a call-graph node")
+	}
+}
