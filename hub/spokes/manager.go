@@ -154,7 +154,7 @@ type Manager struct {
 	perKey   map[string]int          // admitted connections per API key id
 	admitted int                     // admitted connections in all
 	live     map[string]*conn        // spoke id -> its registered connection
-	spokes   map[string]*spokeInfo   // spoke id -> what the hub knows of it
+	spokes   map[string]*spokeInfo   // spoke id -> the hub's record of it
 	aliases  map[string]*alias       // plain id -> alias
 	inbound  map[string]*conn        // request id of a peer's call -> its connection
 	remapped map[string]*remapTarget // remapped id -> target
@@ -183,7 +183,7 @@ type spokeInfo struct {
 	aliasOf map[string]string
 }
 
-// remapTarget is what a remapped id forwards to.
+// remapTarget is the spoke operation behind a remapped id.
 type remapTarget struct {
 	spokeID    string
 	originalID string
@@ -265,7 +265,7 @@ func (m *Manager) Start(ctx context.Context) error {
 }
 
 // Handler serves GET /ws. The request must already carry an authenticated
-// principal (auth.PrincipalFrom); without one it answers 401.
+// principal (auth.PrincipalFrom); without one it responds with 401.
 func (m *Manager) Handler() http.Handler {
 	return http.HandlerFunc(m.serveHTTP)
 }
