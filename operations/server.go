@@ -283,7 +283,7 @@ func (s *Server) Handle(ctx context.Context, req CallRequested) {
 func (s *Server) serveCall(ctx context.Context, req CallRequested, oc *OperationContext, sv *serving) {
 	env, err := s.registry.Execute(ctx, req.OperationID, req.Input, oc)
 	if err != nil {
-		s.publishError(req.RequestID, sv, err)
+		s.publishError(req.RequestID, sv, withDeadline(err, req))
 		return
 	}
 	s.publishResponse(req.RequestID, sv, EventCallResponded,
@@ -337,6 +337,17 @@ func (s *Server) publishResponse(id string, sv *serving, eventType string, paylo
 	}
 	sv.cancel()
 	return false
+}
+
+// withDeadline gives a bare TIMEOUT, as a handler whose context expired
+// returns it, the {"deadline"} details of the request, so callers can tell
+// which deadline passed.
+func withDeadline(err error, req CallRequested) error {
+	ce := MapError(err, nil)
+	if ce.Code != CodeTimeout || ce.Details != nil || req.Deadline <= 0 {
+		return err
+	}
+	return timeoutError(req.RequestID, req.Deadline, err)
 }
 
 // publishError publishes call.error for err; sv is nil for requests that

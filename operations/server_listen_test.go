@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alkdev/alkhub/pubsub"
 )
@@ -102,5 +103,61 @@ func TestServerReportsUnsendableResponse(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "could not be sent") {
 		t.Errorf("message %q does not say the response could not be sent", err)
+	}
+}
+
+func TestServerTimeoutCarriesDeadline(t *testing.T) {
+	ps := newBus(t)
+	r := NewRegistry()
+	err := r.Register(Operation{
+		Spec: OperationSpec{Namespace: "t", Name: "slow", Version: "1.0.0", Type: TypeQuery,
+			AccessControl: AccessControl{RequiredScopes: []string{}}},
+		Handler: func(ctx context.Context, _ json.RawMessage, _ *OperationContext) (any, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(ps, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done, err := srv.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+
+	// Serve directly, without a caller that would time out first.
+	deadline := time.Now().Add(50 * time.Millisecond).UnixMilli()
+	sub, err := ps.Subscribe(context.Background(), EventCallError, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if err := ps.Publish(context.Background(), EventCallRequested, "", CallRequested{
+		RequestID: "r-timeout", OperationID: "t.slow", Deadline: deadline,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	env, err := sub.Next(waitCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := pubsub.DecodePayload[CallErrorEvent](env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Code != CodeTimeout {
+		t.Fatalf("code = %s, want TIMEOUT", ev.Code)
+	}
+	details, _ := ev.Details.(map[string]any)
+	if got, _ := details["deadline"].(int64); got != deadline {
+		t.Errorf("details = %#v, want deadline %d", ev.Details, deadline)
 	}
 }
