@@ -164,7 +164,7 @@ func BenchmarkAPICallLocal(b *testing.B) {
 // runOpenLoop starts b.N calls at the given rate per second, each on its
 // own goroutine at its scheduled time, so a slow call never delays the
 // next one (no coordinated omission). Latency is measured from the moment
-// each call starts; how late the starts ran behind the schedule (timer
+// each call starts. How far the starts ran behind the schedule (timer
 // granularity, CPU contention) is reported separately as lag.
 func runOpenLoop(b *testing.B, rate int, call func(context.Context) error) {
 	var lat, lag latencies

@@ -12,7 +12,7 @@ import (
 	"github.com/alkdev/alkhub/operations"
 )
 
-// OpSummary is how hub.list and hub.search describe an operation.
+// OpSummary is the description of an operation in hub.list and hub.search.
 type OpSummary struct {
 	ID          string                   `json:"id"`
 	Namespace   string                   `json:"namespace"`
@@ -26,7 +26,7 @@ type OpSummary struct {
 	Score       *float64                 `json:"score,omitempty"`
 }
 
-// OperationView is what hub.schema returns: the summary plus the contract.
+// OperationView is the result of hub.schema: the summary plus the contract.
 type OperationView struct {
 	OpSummary
 	Version       string                       `json:"version"`

@@ -21,9 +21,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden transcripts under testdata/ws")
 
 // transcript records the frames of one raw WebSocket session, as a peer
-// written in another language would see them, plus the HTTP answers the
+// written in another language would see them, plus the HTTP responses the
 // scenario produces. Lines start with "> " (peer to hub), "< " (hub to
-// peer) or "= " (an HTTP answer).
+// peer) or "= " (an HTTP response).
 type transcript struct {
 	t     *testing.T
 	conn  *websocket.Conn

@@ -18,11 +18,11 @@ import (
 // disabled. Callers never learn which check failed.
 var ErrUnauthenticated = errors.New("invalid API key")
 
-// ErrKeyNotFound is what a KeyStore returns when no key has the hash.
+// ErrKeyNotFound is the error a KeyStore returns when no key has the hash.
 var ErrKeyNotFound = errors.New("API key not found")
 
-// KeyRecord is what the authenticator needs to know about a stored key and
-// its owning account.
+// KeyRecord is the stored key and owning account data the authenticator
+// checks.
 type KeyRecord struct {
 	ID        string
 	OwnerID   string

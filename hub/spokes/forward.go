@@ -21,7 +21,7 @@ type forwarded struct {
 }
 
 // unaryBuffer bounds the frames buffered for a query or mutation: its one
-// answer, plus room for a stray frame from a misbehaving peer.
+// response, plus room for a stray frame from a misbehaving peer.
 const unaryBuffer = 2
 
 // startForward records a call to this connection, or fails with
@@ -175,7 +175,7 @@ func (m *Manager) begin(ctx context.Context, c *conn, info *spokeInfo, hubID, or
 const frameOverhead = 48
 
 // forwardUnary sends a query or mutation to the spoke and waits for its one
-// answer.
+// response.
 func (m *Manager) forwardUnary(ctx context.Context, c *conn, info *spokeInfo, hubID, originalID string,
 	input json.RawMessage, oc *operations.OperationContext) (any, error) {
 	f, err := m.begin(ctx, c, info, hubID, originalID, input, oc, unaryBuffer)
@@ -293,7 +293,7 @@ func decodeResponse(env pubsub.Envelope, requestID string) (*operations.Response
 }
 
 // answerError converts a spoke's call.error or call.aborted into the error
-// the caller sees.
+// returned to the caller.
 func answerError(env pubsub.Envelope, requestID string) error {
 	if env.Type == operations.EventCallAborted {
 		return operations.NewCallError(operations.CodeAborted, "Request "+requestID+" was aborted",

@@ -214,7 +214,7 @@ func New(o Options) *Manager {
 		WriteBufferSize: 1024,
 		WriteBufferPool: &sync.Pool{},
 		Subprotocols:    []string{auth.SubprotocolV1},
-		// serveHTTP checks the origin before upgrading, so it can answer
+		// serveHTTP checks the origin before upgrading, so it can respond
 		// with an ErrorBody.
 		CheckOrigin: func(*http.Request) bool { return true },
 	}

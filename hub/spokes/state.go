@@ -150,7 +150,7 @@ func (m *Manager) setTargetActive(hubID string, active bool) {
 }
 
 // restore makes a stored spoke's ids known while it is away: calls to them
-// answer SPOKE_UNAVAILABLE until it registers again.
+// fail with SPOKE_UNAVAILABLE until it registers again.
 func (m *Manager) restore(s StoredSpoke) {
 	m.mu.Lock()
 	info := &spokeInfo{

@@ -36,7 +36,7 @@ type Store interface {
 	LoadDefinitions(ctx context.Context) ([]StoredSpoke, error)
 }
 
-// Registration is what SaveRegistration writes.
+// Registration is the input of SaveRegistration.
 type Registration struct {
 	OwnerID      string
 	Name         string
@@ -52,7 +52,8 @@ type Registration struct {
 	NoAlias []string
 }
 
-// RegistrationResult is what SaveRegistration decided.
+// RegistrationResult is the outcome of SaveRegistration: the spoke id and
+// the ids it serves.
 type RegistrationResult struct {
 	SpokeID string
 	// Operations maps original ids to remapped ids; Aliases maps the

@@ -4,7 +4,7 @@
 // ALKHUB_TEST_POSTGRES_DSN and ALKHUB_TEST_REDIS_ADDR select the servers. When
 // a variable is unset, the tests that need its service skip with a message, so
 // `go test ./...` passes on any machine. When CI=true, a variable that is set
-// but whose service does not answer fails the test instead of skipping it.
+// but whose service does not respond fails the test instead of skipping it.
 //
 // Every PostgreSQL test gets a fresh schema (dropped when the test ends) and a
 // DSN whose search_path points at it; every Redis test gets a unique key
@@ -48,7 +48,7 @@ func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if InCI() {
-		t.Fatalf("%s (CI=true, so a configured service must answer)", msg)
+		t.Fatalf("%s (CI=true, so a configured service must respond)", msg)
 	}
 	t.Skip(msg)
 }
